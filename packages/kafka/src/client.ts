@@ -1,0 +1,65 @@
+// kafkajs adapters: one client per service with its log lines routed to pino, an
+// idempotent acks=all producer, and topic creation at start.
+
+import type { Logger } from '@soc/telemetry';
+import { type Admin, Kafka, type KafkaConfig, logLevel, type Producer } from 'kafkajs';
+
+export interface KafkaOptions {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+  /** how long to wait for a broker connection before failing a request */
+  connectionTimeoutMs?: number;
+  /** retries for a single request inside kafkajs */
+  retries?: number;
+}
+
+export function createKafka(options: KafkaOptions): Kafka {
+  const log = options.logger.child({ component: 'kafkajs' });
+  const config: KafkaConfig = {
+    clientId: options.clientId,
+    brokers: options.brokers,
+    connectionTimeout: options.connectionTimeoutMs ?? 3000,
+    requestTimeout: 30_000,
+    retry: { retries: options.retries ?? 5, initialRetryTime: 100, maxRetryTime: 5000 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }) => {
+        const { message, ...rest } = entry;
+        if (level === logLevel.ERROR) log.error(rest, message);
+        else if (level === logLevel.WARN) log.warn(rest, message);
+        else log.debug(rest, message);
+      },
+  };
+  return new Kafka(config);
+}
+
+/** An idempotent producer: acks from all in-sync replicas, no duplicates on retry. */
+export function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+}
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions: number;
+  configEntries?: { name: string; value: string }[];
+}
+
+/** Creates the topics that do not exist yet; leaves existing ones alone. */
+export async function ensureTopics(kafka: Kafka, topics: TopicSpec[]): Promise<void> {
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.topic));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({ ...t, replicationFactor: -1 })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,86 @@
+// A consumer loop with at-least-once delivery: each fetched batch goes to the handler,
+// and its offsets are resolved and committed only after the handler's promise resolves
+// (alerts produced, rows inserted). A handler that throws leaves the batch uncommitted;
+// kafkajs then retries it. `ready` turns true once the group has partitions assigned.
+
+import type { Logger } from '@soc/telemetry';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+
+export interface BatchContext {
+  topic: string;
+  partition: number;
+  /** false once shutdown has begun: stop early and let the rest be re-delivered */
+  isRunning(): boolean;
+}
+
+export interface ConsumerLoopOptions {
+  kafka: Kafka;
+  groupId: string;
+  topic: string;
+  fromBeginning: boolean;
+  logger: Logger;
+  handleBatch(messages: KafkaMessage[], ctx: BatchContext): Promise<void>;
+  /** max bytes fetched per partition per request */
+  maxBytesPerPartition?: number;
+  /** how long a fetch waits for data when there is none */
+  maxWaitTimeMs?: number;
+}
+
+export interface ConsumerLoop {
+  consumer: Consumer;
+  ready(): boolean;
+  stop(): Promise<void>;
+}
+
+export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<ConsumerLoop> {
+  const consumer = options.kafka.consumer({
+    groupId: options.groupId,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+    maxWaitTimeInMs: options.maxWaitTimeMs ?? 100,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
+  });
+  let assigned = false;
+  let crashed = false;
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    assigned = Object.keys(e.payload.memberAssignment).length > 0;
+    options.logger.info(
+      { groupId: options.groupId, assignment: e.payload.memberAssignment },
+      'joined consumer group',
+    );
+  });
+  consumer.on(consumer.events.CRASH, (e) => {
+    crashed = !e.payload.restart;
+    options.logger.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+      if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+      await options.handleBatch(batch.messages, {
+        topic: batch.topic,
+        partition: batch.partition,
+        isRunning,
+      });
+      resolveOffset(batch.lastOffset());
+      await commitOffsetsIfNecessary({
+        topics: [
+          {
+            topic: batch.topic,
+            partitions: [{ partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }],
+          },
+        ],
+      });
+      await heartbeat();
+    },
+  });
+  return {
+    consumer,
+    ready: () => assigned && !crashed,
+    stop: () => consumer.disconnect(),
+  };
+}

@@ -1,0 +1,137 @@
+// Helpers shared by the format parsers: timestamps, protocol numbers, the event skeleton.
+import { ECS_VERSION, type EcsEvent, stableId } from '@soc/schema';
+import type { ParseContext } from './types.ts';
+
+const MONTHS: Record<string, number> = {
+  Jan: 0,
+  Feb: 1,
+  Mar: 2,
+  Apr: 3,
+  May: 4,
+  Jun: 5,
+  Jul: 6,
+  Aug: 7,
+  Sep: 8,
+  Oct: 9,
+  Nov: 10,
+  Dec: 11,
+};
+
+/**
+ * An RFC 3164 timestamp ("Nov  9 10:00:00", no year, no zone) read as UTC in the year
+ * that puts it closest to the receive time (a December line received in January belongs
+ * to the previous year).
+ */
+export function bsdTimestamp(month: string, day: number, time: string, receivedAt: Date): Date | null {
+  const m = MONTHS[month];
+  const parts = time.split(':').map(Number);
+  if (m === undefined || parts.length !== 3 || parts.some((n) => !Number.isInteger(n))) return null;
+  const [hh, mm, ss] = parts as [number, number, number];
+  if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) return null;
+  const year = receivedAt.getUTCFullYear();
+  let best: Date | null = null;
+  for (const y of [year - 1, year, year + 1]) {
+    const d = new Date(Date.UTC(y, m, day, hh, mm, ss));
+    if (d.getUTCDate() !== day) continue;
+    if (
+      !best ||
+      Math.abs(d.getTime() - receivedAt.getTime()) < Math.abs(best.getTime() - receivedAt.getTime())
+    ) {
+      best = d;
+    }
+  }
+  return best;
+}
+
+/** ISO 8601 / RFC 3339 with an optional zone written as Z, +hh:mm or +hhmm; microseconds allowed. */
+export function isoTimestamp(text: string): Date | null {
+  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
+  if (!m) return null;
+  const frac = m[3] ? m[3].slice(0, 4).padEnd(4, '0') : '';
+  let zone = m[4] ?? 'Z';
+  if (zone !== 'Z' && zone.length === 5) zone = `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const d = new Date(`${m[1]}T${m[2]}${frac}${zone}`);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+const IANA: Record<string, string> = {
+  icmp: '1',
+  igmp: '2',
+  tcp: '6',
+  udp: '17',
+  gre: '47',
+  esp: '50',
+  ipv6_icmp: '58',
+  icmpv6: '58',
+  sctp: '132',
+};
+
+export function ianaNumber(transport: string): string | undefined {
+  return IANA[transport];
+}
+
+const PROTOCOL_NAMES: Record<string, string> = {
+  '1': 'icmp',
+  '6': 'tcp',
+  '17': 'udp',
+  '47': 'gre',
+  '50': 'esp',
+  '58': 'ipv6-icmp',
+  '132': 'sctp',
+};
+
+/** A transport from a name or number ("TCP", "6", "ICMPv6") in ECS's lowercase form. */
+export function transportName(value: string): string {
+  const v = value.toLowerCase();
+  if (/^\d+$/.test(v)) return PROTOCOL_NAMES[v] ?? v;
+  return v === 'icmpv6' || v === 'ipv6_icmp' ? 'ipv6-icmp' : v;
+}
+
+export function toPort(value: string | number | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = typeof value === 'number' ? value : Number(value);
+  return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : undefined;
+}
+
+export function toCount(value: string | number | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = typeof value === 'number' ? value : Number(value);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** Loose IPv4/IPv6 shape check: enough to keep free text out of ip fields. */
+export function isIp(value: string | undefined): value is string {
+  if (!value || value.length > 45) return false;
+  return /^(\d{1,3}\.){3}\d{1,3}$/.test(value) || (/^[0-9a-fA-F:.]+$/.test(value) && value.includes(':'));
+}
+
+/** The fields every event has: time, ids, tenant, ECS version, and the original line when kept. */
+export function baseEvent(
+  ctx: ParseContext,
+  timestamp: Date,
+  line: string,
+  observerKey: string,
+  event: Omit<EcsEvent['event'], 'id'>,
+): EcsEvent {
+  const e: EcsEvent = {
+    '@timestamp': timestamp.toISOString(),
+    ecs: { version: ECS_VERSION },
+    event: { id: stableId(ctx.tenant, observerKey, line), ...event, ingested: ctx.receivedAt.toISOString() },
+    organization: { id: ctx.tenant },
+  };
+  if (ctx.keepOriginal) e.event.original = line;
+  return e;
+}
+
+/** Removes keys whose value is undefined, recursively, so the strict schema sees only set fields. */
+export function compact<T>(value: T): T {
+  if (Array.isArray(value) || value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    const c = compact(v);
+    if (typeof c === 'object' && c !== null && !Array.isArray(c) && Object.keys(c).length === 0) continue;
+    out[k] = c;
+  }
+  return out as T;
+}

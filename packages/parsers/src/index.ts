@@ -1,0 +1,6 @@
+export * from './common.ts';
+export { iptablesParser } from './formats/iptables.ts';
+export { suricataEveParser } from './formats/suricata-eve.ts';
+export * from './registry.ts';
+export * from './syslog-header.ts';
+export * from './types.ts';

@@ -1,0 +1,34 @@
+// The parser contract: a pure function from one raw line (and the context the transport
+// knows: tenant, receive time) to one ECS event or a ParseError. Parsers never throw on
+// input; `runParser` enforces that and validates every event against the shared schema.
+import type { EcsEvent } from '@soc/schema';
+
+export interface ParseContext {
+  /** organization.id, from the sensor's credentials, never from the payload */
+  tenant: string;
+  /** when the transport received the line; fills in what the line lacks (year, time) */
+  receivedAt: Date;
+  /** keep the raw line in event.original */
+  keepOriginal: boolean;
+}
+
+export type ParseErrorCode = 'empty' | 'syntax' | 'unsupported' | 'schema' | 'internal';
+
+export interface ParseError {
+  code: ParseErrorCode;
+  message: string;
+}
+
+export type ParseResult = { ok: true; event: EcsEvent } | { ok: false; error: ParseError };
+
+export interface Parser {
+  /** the `format` name used by the API and the CLI */
+  name: string;
+  description: string;
+  parse(line: string, ctx: ParseContext): ParseResult;
+}
+
+export const fail = (code: ParseErrorCode, message: string): ParseResult => ({
+  ok: false,
+  error: { code, message },
+});

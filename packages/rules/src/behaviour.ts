@@ -1,0 +1,136 @@
+// Behaviour tests for rules (rules/**/<rule>.test.yaml): timestamped events and the exact
+// alerts expected, run on the real engine in event time. The same runner serves the test
+// suite and `soc rules test`.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { type Alert, ECS_VERSION, type EcsEvent, stableId } from '@soc/schema';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { Engine } from './engine.ts';
+import { loadRuleText } from './loader.ts';
+
+const shorthand = z.strictObject({
+  at: z.string(),
+  source: z.string(),
+  destination: z.string(),
+  ports: z.union([z.string(), z.number()]),
+  tenant: z.string().optional(),
+  action: z.enum(['allowed', 'denied']).optional(),
+  step_ms: z.number().int().min(0).optional(),
+});
+
+const testFile = z.strictObject({
+  rules: z.string(),
+  cases: z.array(
+    z.strictObject({
+      name: z.string(),
+      events: z.array(z.union([shorthand, z.record(z.string(), z.unknown())])),
+      expect: z.array(z.record(z.string(), z.unknown())),
+    }),
+  ),
+});
+
+export interface BehaviourCase {
+  name: string;
+  events: EcsEvent[];
+  expect: Record<string, unknown>[];
+}
+
+/** Expands "1-5,8" into [1,2,3,4,5,8]. */
+export function expandPorts(spec: string | number): number[] {
+  return String(spec)
+    .split(',')
+    .flatMap((part) => {
+      const [a, b] = part.split('-').map(Number);
+      if (b === undefined) return [a!];
+      return Array.from({ length: b - a! + 1 }, (_, i) => a! + i);
+    });
+}
+
+/** A firewall connection event, as the iptables parser would produce it. */
+export function firewallEvent(o: {
+  timestamp: string;
+  source: string;
+  destination: string;
+  port: number;
+  tenant?: string;
+  action?: 'allowed' | 'denied';
+}): EcsEvent {
+  const tenant = o.tenant ?? 'acme';
+  return {
+    '@timestamp': o.timestamp,
+    ecs: { version: ECS_VERSION },
+    event: {
+      id: stableId('behaviour', tenant, o.timestamp, o.source, o.destination, String(o.port)),
+      kind: 'event',
+      category: ['network'],
+      type: [o.action ?? 'denied'],
+      action: o.action === 'allowed' ? 'accept' : 'drop',
+    },
+    organization: { id: tenant },
+    observer: { vendor: 'netfilter', product: 'iptables', type: 'firewall', name: 'fw-test' },
+    source: { ip: o.source, port: 40000 },
+    destination: { ip: o.destination, port: o.port },
+    network: { transport: 'tcp', iana_number: '6' },
+  };
+}
+
+export function loadBehaviourFile(path: string): { rulesPath: string; cases: BehaviourCase[] } {
+  const file = testFile.parse(parse(readFileSync(path, 'utf8')));
+  const cases = file.cases.map((c) => ({
+    name: c.name,
+    expect: c.expect,
+    events: c.events.flatMap((e): EcsEvent[] => {
+      const s = shorthand.safeParse(e);
+      if (!s.success) return [e as unknown as EcsEvent];
+      const start = Date.parse(s.data.at);
+      return expandPorts(s.data.ports).map((port, i) =>
+        firewallEvent({
+          timestamp: new Date(start + i * (s.data.step_ms ?? 1000)).toISOString(),
+          source: s.data.source,
+          destination: s.data.destination,
+          port,
+          tenant: s.data.tenant,
+          action: s.data.action,
+        }),
+      );
+    }),
+  }));
+  return { rulesPath: join(dirname(path), file.rules), cases };
+}
+
+/** Runs events through a fresh engine in event time (detected_at = the deciding event's time). */
+export function runEvents(
+  rulesText: string,
+  events: EcsEvent[],
+  file = '<rules>',
+): { alerts: Alert[]; errors: string[] } {
+  const rules = loadRuleText(rulesText, file);
+  const engine = new Engine(rules, { clock: (ms) => new Date(ms) });
+  const alerts = events.flatMap((e) => engine.process(e));
+  return { alerts, errors: rules.errors.map((e) => `${e.file}:${e.line}: ${e.message}`) };
+}
+
+/** Compares actual alerts to the expected ones (expected fields only; `rule` is the rule's name or id). */
+export function checkAlerts(
+  actual: Alert[],
+  expected: Record<string, unknown>[],
+  ruleNames: Map<string, string>,
+): string[] {
+  const problems: string[] = [];
+  if (actual.length !== expected.length) {
+    problems.push(
+      `expected ${expected.length} alert(s), got ${actual.length}: ${JSON.stringify(actual.map((a) => ({ rule: a.rule.id, group: a.group, window_end: a.window_end })))}`,
+    );
+    return problems;
+  }
+  expected.forEach((want, i) => {
+    const got = actual[i]! as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(want)) {
+      const have = k === 'rule' ? (ruleNames.get(actual[i]!.rule.id) ?? actual[i]!.rule.id) : got[k];
+      if (JSON.stringify(have) !== JSON.stringify(v))
+        problems.push(`alert ${i + 1}: ${k} is ${JSON.stringify(have)}, expected ${JSON.stringify(v)}`);
+    }
+  });
+  return problems;
+}

@@ -1,0 +1,4 @@
+export * from './engine.ts';
+export * from './loader.ts';
+export * from './timespan.ts';
+export type * from './types.ts';

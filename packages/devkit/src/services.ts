@@ -48,7 +48,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startService(name: ServiceName, port: number, options: StartOptions): Promise<RunningService> {
+export async function startService(
+  name: ServiceName,
+  port: number,
+  options: StartOptions,
+): Promise<RunningService> {
   const env = { ...process.env, ...options.env, [PORT_VARIABLE[name]]: String(port) };
   const child = spawn(process.execPath, [join(REPO_ROOT, 'services', name, 'src', 'main.ts')], {
     env,
@@ -72,7 +76,8 @@ export async function waitReady(service: RunningService, timeoutMs: number): Pro
     ended = true;
   });
   while (Date.now() < deadline) {
-    if (ended) throw new Error(`${service.name} exited before it was ready (exit code ${service.process.exitCode})`);
+    if (ended)
+      throw new Error(`${service.name} exited before it was ready (exit code ${service.process.exitCode})`);
     try {
       const res = await fetch(`${service.url}/readyz`, { signal: AbortSignal.timeout(2000) });
       if (res.ok) return;
@@ -89,7 +94,8 @@ export async function startServices(options: StartOptions): Promise<Record<Servi
   const names = options.services ?? SERVICE_NAMES;
   const running: RunningService[] = [];
   try {
-    for (const name of names) running.push(await startService(name, options.ports?.[name] ?? (await freePort()), options));
+    for (const name of names)
+      running.push(await startService(name, options.ports?.[name] ?? (await freePort()), options));
     await Promise.all(running.map((s) => waitReady(s, options.readyTimeoutMs ?? 60_000)));
   } catch (err) {
     await stopServices(running);
@@ -99,7 +105,10 @@ export async function startServices(options: StartOptions): Promise<Record<Servi
 }
 
 /** SIGTERM to each, waits for exit (SIGKILL after the timeout); returns the exit codes. */
-export async function stopServices(services: Iterable<RunningService>, timeoutMs = 30_000): Promise<Record<string, number | null>> {
+export async function stopServices(
+  services: Iterable<RunningService>,
+  timeoutMs = 30_000,
+): Promise<Record<string, number | null>> {
   const list = [...services];
   const codes = await Promise.all(
     list.map(async (s) => {

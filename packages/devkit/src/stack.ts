@@ -85,7 +85,12 @@ export async function resolveStack(): Promise<StackEndpoints> {
   const envClickhouse = process.env['CLICKHOUSE_URL'];
   let endpoints: StackEndpoints;
   if (envKafka && envClickhouse) {
-    endpoints = { kafkaBrokers: envKafka, clickhouseUrl: envClickhouse, source: 'environment', stop: async () => {} };
+    endpoints = {
+      kafkaBrokers: envKafka,
+      clickhouseUrl: envClickhouse,
+      source: 'environment',
+      stop: async () => {},
+    };
   } else if (await dockerAnswers()) {
     endpoints = await withTestcontainers();
   } else {
@@ -113,11 +118,17 @@ async function assertReachable(endpoints: StackEndpoints): Promise<void> {
     });
     socket.setTimeout(5000, () => socket.destroy(new Error('timeout')));
     socket.on('error', (err) =>
-      reject(new Error(`Kafka is not reachable at ${endpoints.kafkaBrokers} (${endpoints.source}): ${err.message}`)),
+      reject(
+        new Error(
+          `Kafka is not reachable at ${endpoints.kafkaBrokers} (${endpoints.source}): ${err.message}`,
+        ),
+      ),
     );
   });
   const res = await fetch(`${endpoints.clickhouseUrl}/ping`).catch((err: Error) => {
-    throw new Error(`ClickHouse is not reachable at ${endpoints.clickhouseUrl} (${endpoints.source}): ${err.message}`);
+    throw new Error(
+      `ClickHouse is not reachable at ${endpoints.clickhouseUrl} (${endpoints.source}): ${err.message}`,
+    );
   });
   if (!res.ok) throw new Error(`ClickHouse at ${endpoints.clickhouseUrl} answered ${res.status} to /ping`);
 }

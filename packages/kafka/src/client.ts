@@ -2,7 +2,7 @@
 // idempotent acks=all producer, and topic creation at start.
 
 import type { Logger } from '@soc/telemetry';
-import { type Admin, Kafka, type KafkaConfig, logLevel, type Producer } from 'kafkajs';
+import { type Admin, Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from 'kafkajs';
 
 export interface KafkaOptions {
   brokers: string[];
@@ -37,7 +37,12 @@ export function createKafka(options: KafkaOptions): Kafka {
 
 /** An idempotent producer: acks from all in-sync replicas, no duplicates on retry. */
 export function createProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
 }
 
 export interface TopicSpec {
@@ -54,10 +59,16 @@ export async function ensureTopics(kafka: Kafka, topics: TopicSpec[]): Promise<v
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.topic));
     if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((t) => ({ ...t, replicationFactor: -1 })),
-      });
+      try {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((t) => ({ ...t, replicationFactor: -1 })),
+        });
+      } catch (err) {
+        // another service created them at the same moment: fine, as long as they exist now
+        const now = new Set(await admin.listTopics());
+        if (!missing.every((t) => now.has(t.topic))) throw err;
+      }
     }
   } finally {
     await admin.disconnect();

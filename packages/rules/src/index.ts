@@ -1,3 +1,4 @@
+export * from './behaviour.ts';
 export * from './engine.ts';
 export * from './loader.ts';
 export * from './timespan.ts';

@@ -43,7 +43,9 @@ export function backgroundLines(count: number, time: Date, random: () => number)
     const source = external
       ? `198.51.100.${1 + Math.floor(random() * 250)}`
       : `10.0.${Math.floor(random() * 4)}.${1 + Math.floor(random() * 250)}`;
-    const destination = external ? `10.0.0.${1 + Math.floor(random() * 20)}` : `192.0.2.${1 + Math.floor(random() * 250)}`;
+    const destination = external
+      ? `10.0.0.${1 + Math.floor(random() * 20)}`
+      : `192.0.2.${1 + Math.floor(random() * 250)}`;
     lines.push(
       iptablesLine({
         time: new Date(time.getTime() + i),
@@ -59,9 +61,22 @@ export function backgroundLines(count: number, time: Date, random: () => number)
 }
 
 /** One line per port, `stepMs` apart, from `source` to `destination`. */
-export function portScanLines(source: string, destination: string, ports: number[], start: Date, stepMs = 10): string[] {
+export function portScanLines(
+  source: string,
+  destination: string,
+  ports: number[],
+  start: Date,
+  stepMs = 10,
+): string[] {
   return ports.map((port, i) =>
-    iptablesLine({ time: new Date(start.getTime() + i * stepMs), source, destination, port, action: 'BLOCK', id: i }),
+    iptablesLine({
+      time: new Date(start.getTime() + i * stepMs),
+      source,
+      destination,
+      port,
+      action: 'BLOCK',
+      id: i,
+    }),
   );
 }
 

@@ -1,0 +1,100 @@
+// Test fixture: a whole pipeline (ingest, correlator, sink, fanout as real processes) on
+// its own Kafka topic namespace and ClickHouse database, so test files never share state.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { type ClickHouseClient, createClickHouse } from '@soc/clickhouse';
+import { REPO_ROOT, type RunningService, type ServiceName, startServices, stopServices } from '@soc/devkit';
+import type { Alert } from '@soc/schema';
+import { inject } from 'vitest';
+import WebSocket from 'ws';
+
+export interface Pipeline {
+  id: string;
+  namespace: string;
+  database: string;
+  services: Record<ServiceName, RunningService>;
+  clickhouse: ClickHouseClient;
+  stop(): Promise<Record<string, number | null>>;
+}
+
+export async function startPipeline(extraEnv: Record<string, string> = {}): Promise<Pipeline> {
+  const id = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const env = {
+    KAFKA_BROKERS: inject('kafkaBrokers'),
+    CLICKHOUSE_URL: inject('clickhouseUrl'),
+    SOC_TOPIC_NAMESPACE: id,
+    CLICKHOUSE_DATABASE: id,
+    CORRELATOR_GROUP_ID: `${id}-correlator`,
+    SINK_GROUP_ID: `${id}-sink`,
+    FANOUT_GROUP_ID: `${id}-fanout`,
+    INGEST_TENANT: 'e2e',
+    LOG_LEVEL: 'info',
+    ...extraEnv,
+  };
+  const services = await startServices({ env, logDir: join(REPO_ROOT, 'test-results', 'logs', id) });
+  const clickhouse = createClickHouse({ url: env.CLICKHOUSE_URL, database: id });
+  return {
+    id,
+    namespace: id,
+    database: id,
+    services,
+    clickhouse,
+    async stop() {
+      const codes = await stopServices(Object.values(services));
+      await clickhouse.command({ query: `DROP DATABASE IF EXISTS ${id}` }).catch(() => {});
+      await clickhouse.close();
+      return codes;
+    },
+  };
+}
+
+/** A WebSocket client on /v1/stream that collects every alert it receives. */
+export async function streamClient(
+  fanoutUrl: string,
+): Promise<{ alerts: Alert[]; received: number[]; close(): void }> {
+  const ws = new WebSocket(`${fanoutUrl.replace('http', 'ws')}/v1/stream`);
+  const alerts: Alert[] = [];
+  const received: number[] = [];
+  ws.on('message', (data) => {
+    const msg = JSON.parse(String(data)) as { type: string; alert?: Alert };
+    if (msg.type === 'alert' && msg.alert) {
+      alerts.push(msg.alert);
+      received.push(Date.now());
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return { alerts, received, close: () => ws.close() };
+}
+
+export async function postLines(ingestUrl: string, format: string, lines: string[]) {
+  const res = await fetch(`${ingestUrl}/v1/logs?format=${format}`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: `${lines.join('\n')}\n`,
+  });
+  return {
+    status: res.status,
+    body: (await res.json()) as {
+      accepted: number;
+      rejected: number;
+      errors: { line: number; reason: string }[];
+    },
+  };
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

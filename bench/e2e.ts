@@ -1,0 +1,150 @@
+// End-to-end benchmark on the real stack (Kafka + ClickHouse from the environment or the
+// native local stack) with the real services as processes:
+//   1. throughput: N firewall lines posted to ingest by C concurrent senders in batches;
+//      reports the ingest-accept rate and the rate through ingest → Kafka → correlator
+//      (until the correlator has consumed every event);
+//   2. latency: background traffic at a fixed rate with port scans injected; for each scan,
+//      the time from posting the request that completes it to the alert arriving on a
+//      WebSocket client (an alert can arrive before the client has read its HTTP 200, so
+//      the clock starts at the request), beside the request's own accept latency.
+// Usage: node bench/e2e.ts [--events 200000] [--batch 1000] [--senders 4] [--rate 2000] [--seconds 30]
+import { parseArgs } from 'node:util';
+import { resolveStack, startServices, stopServices } from '@soc/devkit';
+import { backgroundLines, portScanLines, rng } from '@soc/traffic';
+import WebSocket from 'ws';
+import { machineInfo, percentile } from './machine.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string', default: '200000' },
+    batch: { type: 'string', default: '1000' },
+    senders: { type: 'string', default: '4' },
+    rate: { type: 'string', default: '2000' },
+    seconds: { type: 'string', default: '30' },
+  },
+});
+const N = Number(args.events);
+const BATCH = Number(args.batch);
+const SENDERS = Number(args.senders);
+const RATE = Number(args.rate);
+const SECONDS = Number(args.seconds);
+
+const stack = await resolveStack();
+const id = `bench${Date.now().toString(36)}`;
+const services = await startServices({
+  env: {
+    KAFKA_BROKERS: stack.kafkaBrokers,
+    CLICKHOUSE_URL: stack.clickhouseUrl,
+    SOC_TOPIC_NAMESPACE: id,
+    CLICKHOUSE_DATABASE: id,
+    CORRELATOR_GROUP_ID: `${id}-correlator`,
+    SINK_GROUP_ID: `${id}-sink`,
+    FANOUT_GROUP_ID: `${id}-fanout`,
+    LOG_LEVEL: 'warn',
+    INGEST_KEEP_ORIGINAL: 'false',
+  },
+  logDir: `.stack/logs/${id}`,
+});
+
+async function post(lines: string[]): Promise<number> {
+  const res = await fetch(`${services.ingest.url}/v1/logs?format=iptables`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: `${lines.join('\n')}\n`,
+  });
+  const body = (await res.json()) as { accepted: number };
+  if (res.status !== 200) throw new Error(`ingest answered ${res.status}`);
+  return body.accepted;
+}
+
+async function correlatorReceived(): Promise<number> {
+  const text = await (await fetch(`${services.correlator.url}/metrics`)).text();
+  const m = /^soc_correlator_received_total(?:\{[^}]*\})? (\d+)/m.exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+try {
+  // 1. throughput
+  const start = new Date(Date.now() - 3_600_000);
+  const lines = backgroundLines(N, start, rng(42));
+  const batches: string[][] = [];
+  for (let i = 0; i < lines.length; i += BATCH) batches.push(lines.slice(i, i + BATCH));
+  const t0 = performance.now();
+  let next = 0;
+  let accepted = 0;
+  await Promise.all(
+    Array.from({ length: SENDERS }, async () => {
+      while (next < batches.length) {
+        const n = await post(batches[next++]!);
+        accepted += n;
+      }
+    }),
+  );
+  const tAccepted = performance.now();
+  while ((await correlatorReceived()) < N) await new Promise((r) => setTimeout(r, 50));
+  const tCorrelated = performance.now();
+  const acceptRate = accepted / ((tAccepted - t0) / 1000);
+  const e2eRate = N / ((tCorrelated - t0) / 1000);
+
+  // 2. latency at a fixed rate
+  const ws = new WebSocket(`${services.fanout.url.replace('http', 'ws')}/v1/stream`);
+  await new Promise((r) => ws.once('open', r));
+  const sentAt = new Map<string, number>();
+  const acceptMs: number[] = [];
+  const latencies: number[] = [];
+  ws.on('message', (data) => {
+    const msg = JSON.parse(String(data)) as { type: string; alert?: { group: Record<string, string> } };
+    const src = msg.alert?.group['source.ip'];
+    const at = src ? sentAt.get(src) : undefined;
+    if (at !== undefined) latencies.push(performance.now() - at);
+  });
+  const random = rng(7);
+  const tickMs = 100;
+  const perTick = Math.round((RATE * tickMs) / 1000);
+  let scans = 0;
+  const deadline = performance.now() + SECONDS * 1000;
+  while (performance.now() < deadline) {
+    const tick = performance.now();
+    const now = new Date();
+    const batch = backgroundLines(perTick, now, random);
+    let source: string | undefined;
+    if (scans < 250 && Math.floor((tick - (deadline - SECONDS * 1000)) / 200) >= scans) {
+      scans++;
+      source = `203.0.${100 + Math.floor(scans / 250)}.${scans % 250}`;
+      batch.push(
+        ...portScanLines(
+          source,
+          '10.0.0.1',
+          Array.from({ length: 20 }, (_, i) => 5000 + i),
+          now,
+          1,
+        ),
+      );
+    }
+    const postStart = performance.now();
+    if (source) sentAt.set(source, postStart);
+    await post(batch);
+    acceptMs.push(performance.now() - postStart);
+    const wait = tickMs - (performance.now() - tick);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  await new Promise((r) => setTimeout(r, 2000));
+  ws.close();
+  latencies.sort((a, b) => a - b);
+  acceptMs.sort((a, b) => a - b);
+  const fmt = (xs: number[]) =>
+    `p50 ${percentile(xs, 50).toFixed(1)} ms, p90 ${percentile(xs, 90).toFixed(1)} ms, p99 ${percentile(xs, 99).toFixed(1)} ms, max ${xs.at(-1)?.toFixed(1)} ms`;
+
+  console.log(`machine:    ${await machineInfo(stack.clickhouseUrl)} (stack: ${stack.source})`);
+  console.log(`throughput: ${N} events, batches of ${BATCH}, ${SENDERS} concurrent senders`);
+  console.log(`  ingest accepted (Kafka acked)      ${acceptRate.toFixed(0)} events/s`);
+  console.log(`  ingest → Kafka → correlator        ${e2eRate.toFixed(0)} events/s`);
+  console.log(
+    `latency:    ${RATE} events/s for ${SECONDS} s, ${scans} port scans, ${latencies.length} alerts received`,
+  );
+  console.log(`  POST /v1/logs until Kafka-acked 200 ${fmt(acceptMs)}`);
+  console.log(`  POST /v1/logs → alert on WebSocket ${fmt(latencies)}`);
+} finally {
+  await stopServices(Object.values(services));
+  await stack.stop();
+}

@@ -1,5 +1,5 @@
 -- Alerts, one row per finding. ReplacingMergeTree keyed by the deterministic alert id
--- (window_start is part of the id, so it may lead the key): a replayed alert replaces
+-- (the id is derived from the window, so window_start may lead the key): a replayed alert replaces
 -- its earlier copy instead of adding a row. Read with FINAL (or argMax) for exact counts.
 -- Runs on ClickHouse 18.16 and current versions: DateTime (seconds), no TTL, no Map.
 CREATE TABLE IF NOT EXISTS {db}.alerts

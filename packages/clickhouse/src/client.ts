@@ -1,7 +1,7 @@
 // ClickHouse client factory and the numbered migrations that own our tables. Migrations
 // are plain SQL files (packages/clickhouse/migrations/NNNN_name.sql) with a {db}
-// placeholder for the quoted database name; each runs once, in order, at service start
-// (and from `soc db migrate`), and is written to be idempotent so a concurrent start of
+// placeholder for the quoted database name; each runs once, in order, at service start,
+// and is written to be idempotent so a concurrent start of
 // two services is harmless.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

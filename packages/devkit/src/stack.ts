@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { REPO_ROOT } from './services.ts';
+import { freePort, REPO_ROOT } from './services.ts';
 
 export interface StackEndpoints {
   kafkaBrokers: string;
@@ -48,7 +48,8 @@ async function dockerAnswers(): Promise<boolean> {
 
 async function withTestcontainers(): Promise<StackEndpoints> {
   const { GenericContainer, Wait } = await import('testcontainers');
-  const kafkaPort = 9092;
+  // the advertised listener must name the host port, so pick a free one and map it 1:1
+  const kafkaPort = await freePort();
   const kafka = await new GenericContainer('apache/kafka:4.1.1')
     .withExposedPorts({ container: kafkaPort, host: kafkaPort })
     .withEnvironment({

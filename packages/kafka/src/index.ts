@@ -1,3 +1,2 @@
 export * from './client.ts';
 export * from './consumer.ts';
-export * from './errors.ts';

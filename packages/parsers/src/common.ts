@@ -62,6 +62,7 @@ const IANA: Record<string, string> = {
   gre: '47',
   esp: '50',
   ipv6_icmp: '58',
+  'ipv6-icmp': '58',
   icmpv6: '58',
   sctp: '132',
 };

@@ -94,7 +94,7 @@ describe('iptables', () => {
       '@timestamp': '2026-11-29T10:00:03.250Z',
       event: { action: 'drop' },
     });
-    expect(parse(rfc5424!).network).toMatchObject({ transport: 'udp', iana_number: '17' });
+    expect(parse(rfc5424!).network).toMatchObject({ transport: 'udp', iana_number: '17', bytes: 76 });
     expect(parse(iso!)).toMatchObject({
       '@timestamp': '2026-11-29T10:00:04.500Z',
       event: { action: 'reject' },
@@ -103,7 +103,10 @@ describe('iptables', () => {
       '@timestamp': ctx.receivedAt.toISOString(),
       event: { action: 'accept' },
     });
-    expect(parse(v6!)).toMatchObject({ source: { ip: '2001:db8::1' }, network: { transport: 'ipv6-icmp' } });
+    expect(parse(v6!)).toMatchObject({
+      source: { ip: '2001:db8::1' },
+      network: { transport: 'ipv6-icmp', iana_number: '58' },
+    });
   });
   it('gives the year that puts a yearless timestamp nearest the receive time', () => {
     const line = fixtureLines('iptables')[0]!.replace('Nov 29', 'Dec 31');

@@ -4,7 +4,7 @@
 import type { EcsEvent } from '@soc/schema';
 
 export interface ParseContext {
-  /** organization.id, from the sensor's credentials, never from the payload */
+  /** organization.id, given by the transport (never taken from the payload) */
   tenant: string;
   /** when the transport received the line; fills in what the line lacks (year, time) */
   receivedAt: Date;

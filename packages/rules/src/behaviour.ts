@@ -3,7 +3,7 @@
 // suite and `soc rules test`.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type Alert, ECS_VERSION, type EcsEvent, stableId } from '@soc/schema';
+import { type Alert, ECS_VERSION, type EcsEvent, stableId, validateEvent } from '@soc/schema';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { Engine } from './engine.ts';
@@ -82,7 +82,13 @@ export function loadBehaviourFile(path: string): { rulesPath: string; cases: Beh
     expect: c.expect,
     events: c.events.flatMap((e): EcsEvent[] => {
       const s = shorthand.safeParse(e);
-      if (!s.success) return [e as unknown as EcsEvent];
+      if (!s.success) {
+        if ('ports' in e || 'at' in e)
+          throw new Error(`${path}: shorthand event: ${s.error.issues[0]?.message}`);
+        const valid = validateEvent(e);
+        if (!valid.ok) throw new Error(`${path}: event in case "${c.name}": ${valid.reason}`);
+        return [valid.event];
+      }
       const start = Date.parse(s.data.at);
       return expandPorts(s.data.ports).map((port, i) =>
         firewallEvent({

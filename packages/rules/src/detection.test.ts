@@ -157,3 +157,59 @@ describe('engine: event_count', () => {
     expect(engine.stats().find((s) => s.id === 'many-denies')?.groups).toBe(1);
   });
 });
+
+describe('engine: counting', () => {
+  const ev = (s: number, port = 22) =>
+    firewallEvent({
+      timestamp: new Date(Date.UTC(2026, 10, 29, 10, 0, s)).toISOString(),
+      source: '192.0.2.1',
+      destination: '10.0.0.1',
+      port,
+    });
+
+  it('counts an event once even when it matches two of the correlation’s rules', () => {
+    const rules = loadRuleText(
+      [
+        'title: a',
+        'name: a',
+        'detection: { s: { destination.port: 22 }, condition: s }',
+        '---',
+        'title: b',
+        'name: b',
+        'detection: { s: { event.type: denied }, condition: s }',
+        '---',
+        'title: two events',
+        'correlation: { type: event_count, rules: [a, b], group-by: [source.ip], timespan: 1m, condition: { gte: 2 } }',
+      ].join('\n'),
+    );
+    const engine = new Engine(rules);
+    expect(engine.process(ev(0))).toEqual([]);
+    expect(engine.process(ev(1))).toHaveLength(1);
+  });
+
+  it('keeps evidence within the window, and event_count ignores condition.field', () => {
+    const rules = loadRuleText(
+      [
+        'title: any',
+        'name: any',
+        'detection: { s: { event.category: network }, condition: s }',
+        '---',
+        'title: three in ten seconds',
+        'correlation: { type: event_count, rules: [any], group-by: [source.ip], timespan: 10s, condition: { gte: 3, field: destination.port } }',
+      ].join('\n'),
+    );
+    const engine = new Engine(rules);
+    const alerts = [0, 1, 20, 21, 22].flatMap((s) => engine.process(ev(s, 22)));
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]?.event_count).toBe(3);
+    expect(alerts[0]?.evidence.event_ids).toHaveLength(3);
+    expect(alerts[0]?.distinct_count).toBeUndefined();
+  });
+
+  it('resolves flat dotted keys as well as nested ones, and rejects two comparisons on one field', () => {
+    expect(
+      compileDetection({ s: { 'source.ip': '1.2.3.4' }, condition: 's' })({ 'source.ip': '1.2.3.4' }),
+    ).toBe(true);
+    expect(() => compileDetection({ s: { 'a|gte|lt': 1 }, condition: 's' })).toThrow(/one comparison/);
+  });
+});

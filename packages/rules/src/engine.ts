@@ -27,7 +27,8 @@ interface GroupState {
   values: Map<string, number> | null;
   latest: number;
   suppressedUntil: number;
-  recentIds: string[];
+  /** the latest event ids in the window, with their times, for evidence */
+  recent: { ts: number; id: string }[];
 }
 
 export interface RuleStats {
@@ -53,7 +54,7 @@ class CorrelationRunner {
     this.rule = rule;
     this.clock = clock;
     this.getters = rule.groupBy.map(getter);
-    this.valueGetter = rule.field ? getter(rule.field) : null;
+    this.valueGetter = rule.type === 'value_count' && rule.field ? getter(rule.field) : null;
   }
 
   add(event: EcsEvent, ts: number, out: Alert[]): void {
@@ -79,7 +80,7 @@ class CorrelationRunner {
         values: this.valueGetter ? new Map() : null,
         latest: ts,
         suppressedUntil: -Infinity,
-        recentIds: [],
+        recent: [],
       };
       this.groups.set(key, state);
     }
@@ -97,8 +98,8 @@ class CorrelationRunner {
         state.values.set(value, ts);
       }
     }
-    state.recentIds.push(event.event.id);
-    if (state.recentIds.length > MAX_EVIDENCE_IDS) state.recentIds.shift();
+    state.recent.push({ ts, id: event.event.id });
+    if (state.recent.length > MAX_EVIDENCE_IDS) state.recent.shift();
     evict(state, cutoff);
 
     const eventCount = state.times.length - state.head;
@@ -130,7 +131,7 @@ class CorrelationRunner {
       event_count: eventCount,
       ...(state.values ? { distinct_count: state.values.size } : {}),
       evidence: {
-        event_ids: [...state.recentIds],
+        event_ids: state.recent.map((r) => r.id),
         values: state.values ? [...state.values.keys()].slice(0, MAX_EVIDENCE_VALUES) : [],
       },
       status: 'open',
@@ -139,7 +140,7 @@ class CorrelationRunner {
       state.times = [];
       state.head = 0;
       state.values?.clear();
-      state.recentIds = [];
+      state.recent = [];
     }
     state.suppressedUntil = now + this.rule.suppressMs;
   }
@@ -171,6 +172,7 @@ function evict(state: GroupState, cutoff: number): void {
     state.times = t.slice(state.head);
     state.head = 0;
   }
+  state.recent = state.recent.filter((r) => r.ts > cutoff);
   if (state.values) {
     for (const [v, seen] of state.values) {
       if (seen > cutoff) break;
@@ -201,6 +203,8 @@ export class Engine {
     const ts = Date.parse(event['@timestamp']);
     if (Number.isNaN(ts)) return out;
     if (ts > this.maxEventTime) this.maxEventTime = ts;
+    // a correlation counts an event once, however many of its rules the event matches
+    let fed: Set<CompiledCorrelation> | undefined;
     for (const d of this.rules.detections) {
       if (!d.match(event)) continue;
       const stats = this.detectionStats.get(d)!;
@@ -209,7 +213,12 @@ export class Engine {
         stats.alerts++;
         out.push(singleEventAlert(d, event, this.clock(ts)));
       }
-      for (const c of d.correlations) this.runners.get(c)!.add(event, ts, out);
+      for (const c of d.correlations) {
+        fed ??= new Set();
+        if (fed.has(c)) continue;
+        fed.add(c);
+        this.runners.get(c)!.add(event, ts, out);
+      }
     }
     if (++this.processed % SWEEP_EVERY === 0) this.sweep();
     return out;

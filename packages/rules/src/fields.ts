@@ -12,12 +12,16 @@ export function getter(path: string): Getter {
   g = (event) => {
     let v: unknown = event;
     for (const p of parts) {
-      if (v === null || typeof v !== 'object') return undefined;
+      if (v === null || typeof v !== 'object') {
+        v = undefined;
+        break;
+      }
       v = (v as Record<string, unknown>)[p];
     }
-    // A flat key with dots ("event.original" stored literally) also resolves.
-    if (v === undefined && event !== null && typeof event === 'object')
+    // A flat key with dots ("source.ip" stored literally) also resolves.
+    if (v === undefined && parts.length > 1 && event !== null && typeof event === 'object') {
       v = (event as Record<string, unknown>)[path];
+    }
     return v as FieldValue;
   };
   cache.set(path, g);

@@ -146,8 +146,8 @@ function compileRuleDocs(docs: (RawDoc | RuleLoadError)[]): RuleSet {
       const detect = compileDetection(d.detection);
       detections.push({
         kind: 'detection',
-        key: d.id ?? d.name ?? `${raw.file}:${raw.line}`,
-        id: d.id ?? d.name ?? stableId(raw.file, String(raw.line)),
+        key: d.id ?? d.name ?? stableId(raw.source),
+        id: d.id ?? d.name ?? stableId(raw.source),
         name: d.name,
         title: d.title,
         level: d.level ?? 'medium',
@@ -192,8 +192,8 @@ function compileRuleDocs(docs: (RawDoc | RuleLoadError)[]): RuleSet {
       const generate = doc.generate ?? c.generate ?? false;
       const compiled: CompiledCorrelation = {
         kind: 'correlation',
-        key: doc.id ?? doc.name ?? `${raw.file}:${raw.line}`,
-        id: doc.id ?? doc.name ?? stableId(raw.file, String(raw.line)),
+        key: doc.id ?? doc.name ?? stableId(raw.source),
+        id: doc.id ?? doc.name ?? stableId(raw.source),
         name: doc.name,
         title: doc.title,
         level: doc.level ?? 'medium',

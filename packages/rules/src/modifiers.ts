@@ -38,6 +38,9 @@ export function compileFieldCondition(key: string, raw: unknown): Predicate {
   for (const m of mods) {
     if (!KNOWN.has(m)) throw new UnsupportedError(`modifier "${m}" is not supported`);
   }
+  if (mods.filter((m) => ['gt', 'gte', 'lt', 'lte'].includes(m)).length > 1) {
+    throw new UnsupportedError(`"${key}": one comparison modifier per field; use two fields for a range`);
+  }
   const get = getter(field);
   const values = Array.isArray(raw) ? raw : [raw];
   if (values.length === 0) throw new UnsupportedError(`"${key}" has an empty value list`);

@@ -1,6 +1,6 @@
 // The alert contract: what the correlator emits on soc.alerts.v1, the sink stores in
 // ClickHouse and the fan-out pushes to analysts. Ids are deterministic: the same finding
-// (rule, tenant, group key, window start) always has the same id, so replays and restarts
+// (rule, tenant, group key, window end) always has the same id, so replays and restarts
 // never make a second alert.
 import { z } from 'zod';
 import { isoTimestamp } from './event.ts';

@@ -43,8 +43,8 @@ const ruleStat = (name: string, help: string, pick: 'matches' | 'alerts' | 'grou
       for (const s of engine.stats()) this.set({ rule: s.id }, s[pick]);
     },
   });
-ruleStat('soc_correlator_rule_matches_total', 'Events matched per rule since start', 'matches');
-ruleStat('soc_correlator_rule_alerts_total', 'Alerts per rule since start', 'alerts');
+ruleStat('soc_correlator_rule_matches', 'Events matched per rule since start', 'matches');
+ruleStat('soc_correlator_rule_alerts', 'Alerts per rule since start', 'alerts');
 ruleStat('soc_correlator_rule_state_groups', 'Live group keys per correlation rule', 'groups');
 
 const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'soc-correlator', logger });
@@ -91,6 +91,7 @@ loop = await startConsumerLoop({
     alertsTopic: topics.alerts,
     counters: componentCounters(registry, 'correlator'),
     logger,
+    signal: shutdown.signal,
   }),
 });
 shutdown.add('consumer', () => loop?.stop());

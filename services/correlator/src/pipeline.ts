@@ -1,9 +1,12 @@
 // One consumed batch of events → engine → alerts produced to the alerts topic (acks=all).
-// The consumer loop commits the batch's offsets only after this resolves, so an alert is
-// never lost; a re-delivered batch re-creates alerts with the same ids.
+// The engine's state has moved on once the events are processed, so the alerts are sent
+// until Kafka acknowledges them (retrying with backoff) rather than re-running the batch;
+// only at shutdown does this give up, leaving the batch uncommitted for redelivery. The
+// consumer loop commits the batch's offsets only after this resolves. Window state lives in
+// memory for now, so a restart forgets partial windows (alert ids stay deterministic).
 import type { Engine } from '@soc/rules';
 import type { Alert, EcsEvent } from '@soc/schema';
-import type { ComponentCounters, Logger } from '@soc/telemetry';
+import { type ComponentCounters, type Logger, retry } from '@soc/telemetry';
 import type { KafkaMessage, Producer } from 'kafkajs';
 
 export interface PipelineDeps {
@@ -12,6 +15,7 @@ export interface PipelineDeps {
   alertsTopic: string;
   counters: ComponentCounters;
   logger: Logger;
+  signal: AbortSignal;
   onAlert?: (alert: Alert, event: EcsEvent) => void;
 }
 
@@ -37,10 +41,19 @@ export function eventBatchHandler(deps: PipelineDeps) {
       }
     }
     if (alerts.length === 0) return;
-    await deps.producer.send({
-      topic: deps.alertsTopic,
-      acks: -1,
-      messages: alerts.map((a) => ({ key: a.id, value: JSON.stringify(a) })),
+    const records = alerts.map((a) => ({ key: a.id, value: JSON.stringify(a) }));
+    await retry(() => deps.producer.send({ topic: deps.alertsTopic, acks: -1, messages: records }), {
+      retries: Number.MAX_SAFE_INTEGER,
+      initialDelayMs: 200,
+      maxDelayMs: 10_000,
+      signal: deps.signal,
+      onRetry: (err, attempt) => {
+        deps.counters.errors.inc({ stage: 'produce' });
+        deps.logger.warn(
+          { err, attempt, alerts: alerts.length },
+          'alerts not acknowledged by Kafka; retrying',
+        );
+      },
     });
     deps.counters.sent.inc(alerts.length);
     for (const a of alerts)

@@ -8,7 +8,8 @@ export const fanoutEnv = z.object({
   /** address and port of the console page, /v1/stream and the ops endpoints */
   FANOUT_HOST: env.string('127.0.0.1'),
   FANOUT_PORT: env.port(8081),
-  /** Kafka consumer group; one per instance, since every instance reads every alert */
+  /** Kafka consumer group, one per instance since every instance reads every alert; the
+   *  default is unique per host (per pod): give each instance on one host its own */
   FANOUT_GROUP_ID: env.string(`soc-fanout-${hostname()}`),
   /** alerts kept in memory and sent to a client when it connects */
   FANOUT_BACKLOG: env.int(200, 0, 100_000),

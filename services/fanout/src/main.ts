@@ -1,7 +1,7 @@
 // fanout: alerts from Kafka → WebSocket clients, and the live console page. Wiring only.
 import { createServer } from 'node:http';
 import { createKafka, ensureTopics, startConsumerLoop } from '@soc/kafka';
-import { type Alert, topicNames } from '@soc/schema';
+import { alertSchema, topicNames } from '@soc/schema';
 import {
   closeServer,
   componentCounters,
@@ -74,12 +74,20 @@ loop = await startConsumerLoop({
   handleBatch: async (messages, ctx) => {
     for (const m of messages) {
       counters.received.inc();
+      let value: unknown;
       try {
-        hub.publish(JSON.parse(m.value?.toString('utf8') ?? '') as Alert, `${ctx.partition}:${m.offset}`);
-        counters.sent.inc();
+        value = JSON.parse(m.value?.toString('utf8') ?? '');
       } catch {
-        counters.dropped.inc({ reason: 'invalid_alert' });
+        counters.dropped.inc({ reason: 'invalid_json' });
+        continue;
       }
+      const alert = alertSchema.safeParse(value);
+      if (!alert.success) {
+        counters.dropped.inc({ reason: 'invalid_alert' });
+        continue;
+      }
+      hub.publish(alert.data, `${ctx.partition}:${m.offset}`);
+      counters.sent.inc();
     }
   },
 });

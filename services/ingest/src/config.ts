@@ -13,7 +13,7 @@ export const ingestEnv = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,128}$/)
     .default('demo'),
-  /** largest request body accepted, in bytes (after decompression) */
+  /** largest request body accepted, in bytes */
   INGEST_MAX_BODY_BYTES: env.int(16 * 1024 * 1024, 1024),
   /** longest line accepted, in bytes; longer lines are rejected and sent to the DLQ truncated */
   INGEST_MAX_LINE_BYTES: env.int(64 * 1024, 256),

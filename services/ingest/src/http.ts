@@ -1,7 +1,9 @@
 // POST /v1/logs?format=<name>: a body of log lines (raw text or NDJSON) → ECS events on
 // the events topic, rejected lines on the DLQ topic, both acknowledged by Kafka (acks=all,
 // idempotent producer) before the client gets its 2xx. Kafka unavailable → 503 with
-// Retry-After, and nothing is half-accepted: the client resends the whole body.
+// Retry-After; the client resends the whole body. Part of a batch may already have been
+// written when the 503 was decided; its events keep their deterministic ids (tenant,
+// observer, line), so a resend is recognisable downstream.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatNames, getParser } from '@soc/parsers';
 import type { EcsEvent, Topics } from '@soc/schema';

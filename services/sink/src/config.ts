@@ -10,7 +10,7 @@ export const sinkEnv = z.object({
   /** address and port of /healthz, /readyz, /metrics */
   SINK_HOST: env.string('127.0.0.1'),
   SINK_PORT: env.port(8083),
-  /** attempts at one insert before the batch is left for redelivery */
+  /** retries of one insert (after the first attempt) before the batch is left for redelivery */
   SINK_INSERT_RETRIES: env.int(20, 0, 1000),
 });
 

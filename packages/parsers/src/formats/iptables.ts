@@ -41,7 +41,8 @@ export function iptablesParser(prefixMap: [RegExp, Action][] = DEFAULT_PREFIX_MA
       const fields: Record<string, string> = {};
       for (const token of body.split(' ')) {
         const eq = token.indexOf('=');
-        if (eq > 0) fields[token.slice(0, eq)] = token.slice(eq + 1);
+        // the first occurrence wins: LEN= is repeated for UDP (IP length, then UDP length)
+        if (eq > 0 && !(token.slice(0, eq) in fields)) fields[token.slice(0, eq)] = token.slice(eq + 1);
       }
       const src = fields['SRC'];
       const dst = fields['DST'];

@@ -51,7 +51,23 @@ export interface TopicSpec {
   configEntries?: { name: string; value: string }[];
 }
 
-/** Creates the topics that do not exist yet; leaves existing ones alone. */
+/** Waits until every partition of the topics has a leader (a topic another client just created may not yet). */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+      if (meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Creates the topics that do not exist yet, leaves existing ones alone, and waits until all have leaders. */
 export async function ensureTopics(kafka: Kafka, topics: TopicSpec[]): Promise<void> {
   const admin: Admin = kafka.admin();
   await admin.connect();
@@ -70,6 +86,10 @@ export async function ensureTopics(kafka: Kafka, topics: TopicSpec[]): Promise<v
         if (!missing.every((t) => now.has(t.topic))) throw err;
       }
     }
+    await waitForLeaders(
+      admin,
+      topics.map((t) => t.topic),
+    );
   } finally {
     await admin.disconnect();
   }

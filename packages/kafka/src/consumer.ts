@@ -3,7 +3,7 @@
 // (alerts produced, rows inserted). A handler that throws leaves the batch uncommitted;
 // kafkajs then retries it. `ready` turns true once the group has partitions assigned.
 
-import type { Logger } from '@soc/telemetry';
+import { type Logger, retry } from '@soc/telemetry';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 
 export interface BatchContext {
@@ -24,6 +24,8 @@ export interface ConsumerLoopOptions {
   maxBytesPerPartition?: number;
   /** how long a fetch waits for data when there is none */
   maxWaitTimeMs?: number;
+  /** aborts start-up retries at shutdown */
+  signal?: AbortSignal;
 }
 
 export interface ConsumerLoop {
@@ -54,8 +56,19 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
     crashed = !e.payload.restart;
     options.logger.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
   });
-  await consumer.connect();
-  await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning });
+  await retry(
+    async () => {
+      await consumer.connect();
+      await consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning });
+    },
+    {
+      retries: 30,
+      initialDelayMs: 200,
+      maxDelayMs: 5_000,
+      signal: options.signal,
+      onRetry: (err, attempt) => options.logger.warn({ err, attempt }, 'could not subscribe yet; retrying'),
+    },
+  );
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,

@@ -85,6 +85,7 @@ loop = await startConsumerLoop({
   topic: topics.events,
   fromBeginning: config.CORRELATOR_FROM_BEGINNING,
   logger,
+  signal: shutdown.signal,
   handleBatch: eventBatchHandler({
     engine: () => engine,
     producer,

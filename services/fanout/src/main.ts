@@ -71,6 +71,7 @@ loop = await startConsumerLoop({
   topic: topics.alerts,
   fromBeginning: true,
   logger,
+  signal: shutdown.signal,
   handleBatch: async (messages, ctx) => {
     for (const m of messages) {
       counters.received.inc();

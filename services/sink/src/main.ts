@@ -57,6 +57,7 @@ loop = await startConsumerLoop({
   topic: topics.alerts,
   fromBeginning: true,
   logger,
+  signal: shutdown.signal,
   maxWaitTimeMs: 500,
   handleBatch: alertBatchWriter({
     clickhouse,

@@ -130,6 +130,7 @@ ensure_port_free() {
   port_in_use "$port" || return 0
   for pid in $(port_listener_pids "$port"); do
     if is_ours "$pid" "$marker"; then
+      mkdir -p "$(dirname "$pidfile")"
       echo "$pid" >"$pidfile"
       return 0
     fi

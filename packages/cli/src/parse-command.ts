@@ -18,6 +18,7 @@ export async function parseCommand(file: string | undefined, options: ParseOptio
   }
   const input = file && file !== '-' ? createReadStream(file) : process.stdin;
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  const stream: Record<string, unknown> = {};
   let lineNo = 0;
   let rejected = 0;
   for await (const line of lines) {
@@ -27,7 +28,9 @@ export async function parseCommand(file: string | undefined, options: ParseOptio
       tenant: options.tenant,
       receivedAt: new Date(),
       keepOriginal: options.original,
+      stream,
     });
+    if (!result.ok && result.error.code === 'header') continue;
     if (result.ok) {
       if (!process.stdout.write(`${JSON.stringify(result.event)}\n`))
         await new Promise((r) => process.stdout.once('drain', r));

@@ -1,4 +1,5 @@
 export * from './common.ts';
+export { formats } from './formats/index.ts';
 export { iptablesParser } from './formats/iptables.ts';
 export { suricataEveParser } from './formats/suricata-eve.ts';
 export * from './registry.ts';

@@ -1,13 +1,10 @@
 // The formats the ingest API and the CLI know, by name, and the one entry point that runs
 // a parser safely: never throws, always returns a schema-valid event or a ParseError.
 import { validateEvent } from '@soc/schema';
-import { iptablesParser } from './formats/iptables.ts';
-import { suricataEveParser } from './formats/suricata-eve.ts';
+import { formats } from './formats/index.ts';
 import type { ParseContext, ParseResult, Parser } from './types.ts';
 
-export const parsers: ReadonlyMap<string, Parser> = new Map(
-  [iptablesParser(), suricataEveParser].map((p) => [p.name, p]),
-);
+export const parsers: ReadonlyMap<string, Parser> = new Map(formats.map((p) => [p.name, p]));
 
 export function formatNames(): string[] {
   return [...parsers.keys()];

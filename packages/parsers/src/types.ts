@@ -10,9 +10,19 @@ export interface ParseContext {
   receivedAt: Date;
   /** keep the raw line in event.original */
   keepOriginal: boolean;
+  /**
+   * State carried from line to line of one stream (one request body, one syslog
+   * connection, one file): formats with a header line (Zeek TSV "#fields", Windows Firewall
+   * "#Fields:", AWS VPC custom field lists) keep the column list here. Absent: no header seen.
+   */
+  stream?: Record<string, unknown>;
 }
 
-export type ParseErrorCode = 'empty' | 'syntax' | 'unsupported' | 'schema' | 'internal';
+/**
+ * Why a line gave no event. `header` is not an error: the line carried stream metadata
+ * (a column list) and was consumed; callers count it as neither accepted nor rejected.
+ */
+export type ParseErrorCode = 'header' | 'empty' | 'syntax' | 'unsupported' | 'schema' | 'internal';
 
 export interface ParseError {
   code: ParseErrorCode;
@@ -32,3 +42,6 @@ export const fail = (code: ParseErrorCode, message: string): ParseResult => ({
   ok: false,
   error: { code, message },
 });
+
+/** The result for a header line that a stateful format consumed. */
+export const header = (message = 'header line'): ParseResult => fail('header', message);

@@ -38,13 +38,36 @@ export const eventTypes = [
 export const eventOutcomes = ['success', 'failure', 'unknown'] as const;
 export const networkDirections = ['inbound', 'outbound', 'internal', 'external', 'unknown'] as const;
 
+const str = (max: number) => z.string().max(max).optional();
+
 const endpoint = z.strictObject({
   ip: z.string().min(1).max(64).optional(),
   port: port.optional(),
   bytes: count.optional(),
   packets: count.optional(),
-  mac: z.string().max(64).optional(),
-  domain: z.string().max(255).optional(),
+  mac: str(64),
+  domain: str(255),
+  address: str(255),
+  /** the address after network address translation */
+  nat: z.strictObject({ ip: str(64), port: port.optional() }).optional(),
+  user: z.strictObject({ name: str(255) }).optional(),
+  zone: str(128),
+});
+
+/** ECS threat.enrichments: an indicator list this event matched. */
+const enrichment = z.strictObject({
+  indicator: z.strictObject({
+    type: z.enum(['ipv4-addr', 'ipv6-addr', 'domain-name', 'url', 'file']),
+    ip: str(64),
+    domain: str(255),
+    provider: str(128),
+    description: str(512),
+  }),
+  matched: z.strictObject({
+    atomic: str(512),
+    field: str(128),
+    type: z.literal('indicator_match_rule').optional(),
+  }),
 });
 
 export const ecsEventSchema = z.strictObject({
@@ -62,6 +85,14 @@ export const ecsEventSchema = z.strictObject({
     module: z.string().max(64).optional(),
     original: z.string().optional(),
     ingested: isoTimestamp.optional(),
+    code: str(64),
+    reason: str(1024),
+    provider: str(128),
+    /** nanoseconds */
+    duration: count.optional(),
+    start: isoTimestamp.optional(),
+    end: isoTimestamp.optional(),
+    risk_score: z.number().min(0).max(100).optional(),
   }),
   organization: z.strictObject({ id: z.string().min(1).max(128) }),
   observer: z
@@ -86,6 +117,9 @@ export const ecsEventSchema = z.strictObject({
       bytes: count.optional(),
       packets: count.optional(),
       community_id: z.string().max(64).optional(),
+      application: str(128),
+      name: str(128),
+      vlan: z.strictObject({ id: str(16) }).optional(),
     })
     .optional(),
   rule: z
@@ -97,6 +131,72 @@ export const ecsEventSchema = z.strictObject({
     .optional(),
   host: z.strictObject({ name: z.string().max(255) }).optional(),
   user: z.strictObject({ name: z.string().max(255) }).optional(),
+  message: str(8192),
+  log: z
+    .strictObject({
+      level: str(32),
+      syslog: z
+        .strictObject({
+          priority: z.number().int().min(0).max(191).optional(),
+          facility: z.strictObject({ code: z.number().int().min(0).max(23) }).optional(),
+          severity: z.strictObject({ code: z.number().int().min(0).max(7) }).optional(),
+          hostname: str(255),
+          appname: str(128),
+          procid: str(128),
+          msgid: str(32),
+          version: str(2),
+          structured_data: z
+            .record(z.string().max(64), z.record(z.string().max(64), z.string().max(1024)))
+            .optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  dns: z
+    .strictObject({
+      id: str(16),
+      type: z.enum(['query', 'answer']).optional(),
+      question: z.strictObject({ name: str(255), type: str(16), class: str(16) }).optional(),
+      response_code: str(16),
+      answers: z
+        .array(z.strictObject({ data: str(512), type: str(16), ttl: count.optional() }))
+        .max(50)
+        .optional(),
+    })
+    .optional(),
+  url: z
+    .strictObject({ original: str(8192), domain: str(255), path: str(8192), query: str(8192) })
+    .optional(),
+  http: z
+    .strictObject({
+      version: str(16),
+      request: z.strictObject({ method: str(16), referrer: str(8192) }).optional(),
+      response: z.strictObject({ status_code: z.number().int().min(0).max(999).optional() }).optional(),
+    })
+    .optional(),
+  user_agent: z.strictObject({ original: str(2048) }).optional(),
+  tls: z
+    .strictObject({
+      version: str(16),
+      version_protocol: str(16),
+      cipher: str(128),
+      client: z.strictObject({ server_name: str(255), ja3: str(64) }).optional(),
+      server: z.strictObject({ subject: str(1024), issuer: str(1024), ja3s: str(64) }).optional(),
+    })
+    .optional(),
+  file: z
+    .strictObject({ name: str(1024), hash: z.record(z.string().max(16), z.string().max(128)).optional() })
+    .optional(),
+  cloud: z
+    .strictObject({ provider: str(32), region: str(64), account: z.strictObject({ id: str(64) }).optional() })
+    .optional(),
+  threat: z.strictObject({ enrichments: z.array(enrichment).max(32) }).optional(),
+  related: z
+    .strictObject({
+      ip: z.array(z.string().max(64)).max(16).optional(),
+      hosts: z.array(z.string().max(255)).max(16).optional(),
+    })
+    .optional(),
   tags: z.array(z.string().max(128)).max(64).optional(),
   labels: z.record(z.string().max(64), z.string().max(256)).optional(),
 });

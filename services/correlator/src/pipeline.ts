@@ -44,6 +44,9 @@ export function eventBatchHandler(deps: PipelineDeps) {
     const records = alerts.map((a) => ({ key: a.id, value: JSON.stringify(a) }));
     await retry(() => deps.producer.send({ topic: deps.alertsTopic, acks: -1, messages: records }), {
       retries: Number.MAX_SAFE_INTEGER,
+      // kafkajs marks "retries exhausted" as not retriable; here every failure is worth
+      // another try, since giving up would lose alerts the engine will not raise again
+      retriable: () => true,
       initialDelayMs: 200,
       maxDelayMs: 10_000,
       signal: deps.signal,

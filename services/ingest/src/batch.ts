@@ -29,6 +29,8 @@ export function parseBody(
 ): ParsedBatch {
   const events: EcsEvent[] = [];
   const rejected: RejectedLine[] = [];
+  // one request body is one stream: header lines (column lists) apply to the lines after them
+  const streamCtx: ParseContext = { ...ctx, stream: {} };
   let lineNo = 0;
   let start = 0;
   while (start < body.length) {
@@ -59,8 +61,9 @@ export function parseBody(
       });
       continue;
     }
-    const result = runParser(parser, text, ctx);
+    const result = runParser(parser, text, streamCtx);
     if (result.ok) events.push(result.event);
+    else if (result.error.code === 'header') continue;
     else
       rejected.push({
         line: lineNo,

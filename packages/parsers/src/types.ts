@@ -36,6 +36,8 @@ export interface Parser {
   name: string;
   description: string;
   parse(line: string, ctx: ParseContext): ParseResult;
+  /** cheap test whether a line looks like this format (for format=auto); no full parse */
+  sniff(line: string): boolean;
 }
 
 export const fail = (code: ParseErrorCode, message: string): ParseResult => ({

@@ -27,6 +27,7 @@ export function iptablesParser(prefixMap: [RegExp, Action][] = DEFAULT_PREFIX_MA
   return {
     name: 'iptables',
     description: 'Linux netfilter/iptables/UFW kernel log (LOG target), with or without a syslog header',
+    sniff: (line) => line.includes(' SRC=') && line.includes('IN=') && line.includes(' DST='),
     parse(line, ctx): ParseResult {
       if (line.trim() === '') return fail('empty', 'empty line');
       const header = splitSyslogHeader(line, ctx.receivedAt);

@@ -28,6 +28,7 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : und
 export const suricataEveParser: Parser = {
   name: 'suricata-eve',
   description: 'Suricata EVE JSON, one object per line (alert, flow, dns, http, tls, anomaly)',
+  sniff: (line) => line.startsWith('{') && line.includes('"event_type"') && line.includes('"timestamp"'),
   parse(line, ctx): ParseResult {
     if (line.trim() === '') return fail('empty', 'empty line');
     let eve: Eve | undefined;

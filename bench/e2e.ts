@@ -9,7 +9,7 @@
 //      the clock starts at the request), beside the request's own accept latency.
 // Usage: node bench/e2e.ts [--events 200000] [--batch 1000] [--senders 4] [--rate 2000] [--seconds 30]
 import { parseArgs } from 'node:util';
-import { resolveStack, startServices, stopServices } from '@soc/devkit';
+import { resolveStack, startServices, stopServices, writeSensorsFile } from '@soc/devkit';
 import { backgroundLines, portScanLines, rng } from '@soc/traffic';
 import WebSocket from 'ws';
 import { machineInfo, percentile } from './machine.ts';
@@ -42,6 +42,11 @@ const services = await startServices({
     FANOUT_GROUP_ID: `${id}-fanout`,
     LOG_LEVEL: 'warn',
     INGEST_KEEP_ORIGINAL: 'false',
+    INGEST_SENSORS_FILE: writeSensorsFile(`.stack/logs/${id}`, [
+      { id: 'bench', tenant: 'bench', token: 'bench-token', rate_limit_lines_per_second: 10_000_000 },
+    ]),
+    INGEST_SYSLOG_UDP_PORT: '0',
+    INGEST_SYSLOG_TCP_PORT: '0',
   },
   logDir: `.stack/logs/${id}`,
 });
@@ -49,7 +54,7 @@ const services = await startServices({
 async function post(lines: string[]): Promise<number> {
   const res = await fetch(`${services.ingest.url}/v1/logs?format=iptables`, {
     method: 'POST',
-    headers: { 'content-type': 'text/plain' },
+    headers: { 'content-type': 'text/plain', authorization: 'Bearer bench-token' },
     body: `${lines.join('\n')}\n`,
   });
   const body = (await res.json()) as { accepted: number };

@@ -3,10 +3,20 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type ClickHouseClient, createClickHouse } from '@soc/clickhouse';
-import { REPO_ROOT, type RunningService, type ServiceName, startServices, stopServices } from '@soc/devkit';
+import {
+  REPO_ROOT,
+  type RunningService,
+  type ServiceName,
+  startServices,
+  stopServices,
+  writeSensorsFile,
+} from '@soc/devkit';
 import type { Alert } from '@soc/schema';
 import { inject } from 'vitest';
 import WebSocket from 'ws';
+
+/** The token of the sensor every test pipeline knows (tenant "e2e"). */
+export const TEST_TOKEN = 'e2e-test-token';
 
 export interface Pipeline {
   id: string;
@@ -27,7 +37,11 @@ export async function startPipeline(extraEnv: Record<string, string> = {}): Prom
     CORRELATOR_GROUP_ID: `${id}-correlator`,
     SINK_GROUP_ID: `${id}-sink`,
     FANOUT_GROUP_ID: `${id}-fanout`,
-    INGEST_TENANT: 'e2e',
+    INGEST_SENSORS_FILE: writeSensorsFile(join(REPO_ROOT, 'test-results', 'logs', id), [
+      { id: 'e2e-sensor', tenant: 'e2e', token: TEST_TOKEN, syslog_sources: ['127.0.0.0/8'] },
+    ]),
+    INGEST_SYSLOG_UDP_PORT: '0',
+    INGEST_SYSLOG_TCP_PORT: '0',
     LOG_LEVEL: 'info',
     ...extraEnv,
   };
@@ -69,10 +83,10 @@ export async function streamClient(
   return { alerts, received, close: () => ws.close() };
 }
 
-export async function postLines(ingestUrl: string, format: string, lines: string[]) {
+export async function postLines(ingestUrl: string, format: string, lines: string[], token = TEST_TOKEN) {
   const res = await fetch(`${ingestUrl}/v1/logs?format=${format}`, {
     method: 'POST',
-    headers: { 'content-type': 'text/plain' },
+    headers: { 'content-type': 'text/plain', authorization: `Bearer ${token}` },
     body: `${lines.join('\n')}\n`,
   });
   return {

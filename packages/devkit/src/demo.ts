@@ -3,6 +3,7 @@
 // seconds, and the console URL. Ctrl-C stops everything it started.
 import { join } from 'node:path';
 import { startGenerator } from '@soc/traffic';
+import { DEMO_TOKEN } from './sensors.ts';
 import { REPO_ROOT, startServices, stopServices } from './services.ts';
 import { nativeStack, nativeStackRunning } from './stack.ts';
 
@@ -26,6 +27,7 @@ const services = await startServices({
 });
 const generator = startGenerator({
   ingestUrl: services.ingest.url,
+  token: DEMO_TOKEN,
   eventsPerSecond: rate,
   scanEverySeconds: scanEvery,
   scanPorts: 30,
@@ -37,7 +39,8 @@ console.log(`
   SOC demo running: ${rate} firewall events/s, a port scan every ${scanEvery} s.
 
     console   ${services.fanout.url}/
-    ingest    POST ${services.ingest.url}/v1/logs?format=iptables
+    ingest    POST ${services.ingest.url}/v1/logs?format=auto   (Authorization: Bearer ${DEMO_TOKEN})
+    syslog    udp and tcp 127.0.0.1:5514
     metrics   ${services.ingest.url}/metrics  ${services.correlator.url}/metrics
     alerts    SELECT * FROM soc.alerts FINAL  (ClickHouse ${env.CLICKHOUSE_URL})
 

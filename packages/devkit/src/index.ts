@@ -1,2 +1,3 @@
+export * from './sensors.ts';
 export * from './services.ts';
 export * from './stack.ts';

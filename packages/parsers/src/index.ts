@@ -1,3 +1,4 @@
+export * from './auto.ts';
 export * from './common.ts';
 export { formats } from './formats/index.ts';
 export { iptablesParser } from './formats/iptables.ts';

@@ -1,6 +1,7 @@
 // The formats the ingest API and the CLI know, by name, and the one entry point that runs
 // a parser safely: never throws, always returns a schema-valid event or a ParseError.
 import { validateEvent } from '@soc/schema';
+import { autoParser } from './auto.ts';
 import { formats } from './formats/index.ts';
 import type { ParseContext, ParseResult, Parser } from './types.ts';
 
@@ -10,8 +11,9 @@ export function formatNames(): string[] {
   return [...parsers.keys()];
 }
 
+/** A format by name; "auto" detects the format line by line. */
 export function getParser(name: string): Parser | undefined {
-  return parsers.get(name);
+  return name === 'auto' ? autoParser : parsers.get(name);
 }
 
 export function runParser(parser: Parser, line: string, ctx: ParseContext): ParseResult {

@@ -4,6 +4,8 @@ import { backgroundLines, portScanLines, rng } from './lines.ts';
 
 export interface GeneratorOptions {
   ingestUrl: string;
+  /** the sensor's bearer token */
+  token: string;
   eventsPerSecond: number;
   scanEverySeconds: number;
   scanPorts: number;
@@ -22,7 +24,7 @@ export function startGenerator(options: GeneratorOptions): { stop(): void } {
   const post = (lines: string[]) =>
     fetch(`${options.ingestUrl}/v1/logs?format=iptables`, {
       method: 'POST',
-      headers: { 'content-type': 'text/plain' },
+      headers: { 'content-type': 'text/plain', authorization: `Bearer ${options.token}` },
       body: `${lines.join('\n')}\n`,
     }).then((res) => {
       if (!res.ok) throw new Error(`ingest answered ${res.status}`);

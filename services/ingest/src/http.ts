@@ -1,21 +1,24 @@
-// POST /v1/logs?format=<name>: a body of log lines (raw text or NDJSON) → ECS events on
-// the events topic, rejected lines on the DLQ topic, both acknowledged by Kafka (acks=all,
-// idempotent producer) before the client gets its 2xx. Kafka unavailable → 503 with
-// Retry-After; the client resends the whole body. Part of a batch may already have been
-// written when the 503 was decided; its events keep their deterministic ids (tenant,
-// observer, line), so a resend is recognisable downstream.
+// POST /v1/logs[?format=<name|auto>]: a body of log lines (raw text or NDJSON, optionally
+// gzip-compressed) from an authenticated sensor → ECS events on Kafka. The 200 comes only
+// after Kafka acknowledged every accepted line; the response counts accepted and rejected
+// lines and lists the rejections (line number, reason; capped). Refusals, in the order
+// they are checked: 405 not POST, 401 no or unknown token, 400 no or unknown format,
+// 415 unsupported content type or encoding, 413 body over the limit (also after
+// decompression: a gzip bomb stops at the limit), 429 sensor over its rate (Retry-After),
+// 503 Kafka unavailable (Retry-After; resend the whole body — events keep deterministic ids).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createGunzip, createInflate } from 'node:zlib';
+import { bearerToken, countLines, parseBody, type RateLimiter, type SensorRegistry } from '@soc/ingest';
 import { formatNames, getParser } from '@soc/parsers';
-import type { EcsEvent, Topics } from '@soc/schema';
 import { type ComponentCounters, type Histogram, type Logger, sendJson } from '@soc/telemetry';
-import type { Producer } from 'kafkajs';
-import { parseBody, type RejectedLine } from './batch.ts';
 import type { IngestConfig } from './config.ts';
+import { type Intake, KafkaUnavailableError } from './intake.ts';
 
-export interface IngestDeps {
+export interface HttpDeps {
   config: IngestConfig;
-  producer: Producer;
-  topics: Topics;
+  intake: Intake;
+  sensors: () => SensorRegistry;
+  limiter: RateLimiter;
   logger: Logger;
   counters: ComponentCounters;
   requestSeconds: Histogram<'status'>;
@@ -23,69 +26,78 @@ export interface IngestDeps {
 
 class HttpError extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
+  readonly headers: Record<string, string>;
+  constructor(status: number, message: string, headers: Record<string, string> = {}) {
     super(message);
     this.status = status;
+    this.headers = headers;
   }
 }
 
-export function eventKey(e: EcsEvent): string {
-  return `${e.organization.id}|${e.source?.ip ?? e.observer?.name ?? ''}`;
-}
+const REFUSED_TYPES = /^(multipart\/|application\/x-www-form-urlencoded)/i;
 
-export function logsHandler(deps: IngestDeps) {
-  const { config, producer, topics, counters } = deps;
+export function logsHandler(deps: HttpDeps) {
+  const { config, counters } = deps;
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const started = performance.now();
     let status = 500;
     try {
-      const format = url.searchParams.get('format') ?? '';
+      if (req.method !== 'POST') throw new HttpError(405, 'use POST', { allow: 'POST' });
+      const sensor = deps.sensors().authenticate(bearerToken(req.headers.authorization));
+      if (!sensor) {
+        counters.errors.inc({ stage: 'auth' });
+        throw new HttpError(401, 'missing or unknown sensor token (Authorization: Bearer <token>)', {
+          'www-authenticate': 'Bearer realm="soc-ingest"',
+        });
+      }
+      const format = url.searchParams.get('format') ?? sensor.format ?? '';
       const parser = getParser(format);
-      if (!parser)
-        throw new HttpError(400, `unknown or missing format "${format}"; known: ${formatNames().join(', ')}`);
-      const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-      if (encoding !== 'identity')
-        throw new HttpError(415, `content-encoding "${encoding}" is not supported`);
+      if (!parser) {
+        throw new HttpError(
+          400,
+          `unknown or missing format "${format}"; known: auto, ${formatNames().join(', ')}`,
+        );
+      }
+      const type = req.headers['content-type'] ?? '';
+      if (REFUSED_TYPES.test(type)) throw new HttpError(415, `content type "${type}" is not log lines`);
       const body = await readBody(req, config.INGEST_MAX_BODY_BYTES);
+      const lines = countLines(body);
+      const wait = deps.limiter.take(
+        sensor.id,
+        lines,
+        sensor.rate_limit_lines_per_second ?? config.INGEST_RATE_LIMIT_LINES_PER_SECOND,
+      );
+      if (wait > 0) {
+        counters.dropped.inc({ reason: 'rate_limited' }, lines);
+        throw new HttpError(429, `sensor ${sensor.id} is over its rate limit; retry in ${wait} s`, {
+          'retry-after': String(wait),
+        });
+      }
       const receivedAt = new Date();
       const batch = parseBody(
         body,
         parser,
-        { tenant: config.INGEST_TENANT, receivedAt, keepOriginal: config.INGEST_KEEP_ORIGINAL },
+        { tenant: sensor.tenant, receivedAt, keepOriginal: config.INGEST_KEEP_ORIGINAL },
         config.INGEST_MAX_LINE_BYTES,
       );
-      counters.received.inc(batch.events.length + batch.rejected.length);
       try {
-        await producer.sendBatch({
-          acks: -1,
-          topicMessages: [
-            {
-              topic: topics.events,
-              messages: batch.events.map((e) => ({ key: eventKey(e), value: JSON.stringify(e) })),
-            },
-            {
-              topic: topics.dlq,
-              messages: batch.rejected.map((r) => dlqMessage(r, format, config.INGEST_TENANT, receivedAt)),
-            },
-          ].filter((t) => t.messages.length > 0),
-        });
+        await deps.intake.publish([
+          { batch, sensor, format, transport: 'http', receivedAt, peer: req.socket.remoteAddress },
+        ]);
       } catch (err) {
-        counters.errors.inc({ stage: 'kafka' });
-        deps.logger.warn({ err }, 'Kafka did not acknowledge a batch; answering 503');
-        status = 503;
-        sendJson(
-          res,
-          503,
-          { error: 'Kafka is unavailable; retry later' },
-          { 'retry-after': String(config.INGEST_RETRY_AFTER_SECONDS) },
+        if (!(err instanceof KafkaUnavailableError)) throw err;
+        deps.logger.warn(
+          { err: err.message, sensor: sensor.id },
+          'Kafka did not acknowledge a batch; answering 503',
         );
-        return;
+        throw new HttpError(503, 'Kafka is unavailable; retry later', {
+          'retry-after': String(config.INGEST_RETRY_AFTER_SECONDS),
+        });
       }
-      counters.sent.inc(batch.events.length);
-      for (const r of batch.rejected) counters.dropped.inc({ reason: r.reason.split(':')[0] ?? 'invalid' });
       status = batch.events.length === 0 && batch.rejected.length > 0 ? 422 : 200;
       sendJson(res, status, {
         format,
+        ...(batch.detected ? { detected: batch.detected } : {}),
         accepted: batch.events.length,
         rejected: batch.rejected.length,
         errors: batch.rejected
@@ -96,9 +108,9 @@ export function logsHandler(deps: IngestDeps) {
     } catch (err) {
       if (err instanceof HttpError) {
         status = err.status;
-        counters.errors.inc({ stage: 'request' });
-        sendJson(res, err.status, { error: err.message });
-        if (err.status === 413) req.destroy();
+        if (err.status !== 401 && err.status !== 503) counters.errors.inc({ stage: 'request' });
+        sendJson(res, err.status, { error: err.message }, err.headers);
+        if (err.status === 413) req.resume();
         return;
       }
       deps.logger.error({ err }, 'ingest request failed');
@@ -109,38 +121,51 @@ export function logsHandler(deps: IngestDeps) {
   };
 }
 
-function dlqMessage(r: RejectedLine, format: string, tenant: string, receivedAt: Date) {
-  return {
-    key: tenant,
-    value: JSON.stringify({
-      tenant,
-      format,
-      line: r.line,
-      reason: r.reason,
-      raw: r.raw,
-      received_at: receivedAt.toISOString(),
-      transport: 'http',
-    }),
-  };
-}
-
+/** Reads the body, decompressing gzip/deflate, refusing more than `limit` bytes either side. */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+    if (!['identity', 'gzip', 'x-gzip', 'deflate'].includes(encoding)) {
+      reject(new HttpError(415, `content-encoding "${encoding}" is not supported (use gzip or none)`));
+      return;
+    }
     const declared = Number(req.headers['content-length'] ?? -1);
-    if (declared > limit)
-      return reject(new HttpError(413, `body of ${declared} bytes exceeds the limit of ${limit}`));
+    if (declared > limit) {
+      reject(new HttpError(413, `body of ${declared} bytes exceeds the limit of ${limit}`));
+      return;
+    }
+    const source =
+      encoding === 'identity' ? req : req.pipe(encoding === 'deflate' ? createInflate() : createGunzip());
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    let done = false;
+    const fail = (err: HttpError) => {
+      if (done) return;
+      done = true;
+      if (source !== req) source.destroy();
+      reject(err);
+    };
+    source.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        req.removeAllListeners('data');
-        reject(new HttpError(413, `body exceeds the limit of ${limit} bytes`));
+        fail(
+          new HttpError(
+            413,
+            `body exceeds the limit of ${limit} bytes${encoding === 'identity' ? '' : ' once decompressed'}`,
+          ),
+        );
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    source.on('end', () => {
+      if (done) return;
+      done = true;
+      resolve(Buffer.concat(chunks));
+    });
+    source.on('error', (err: Error) =>
+      fail(new HttpError(400, `body could not be decoded as ${encoding}: ${err.message}`)),
+    );
+    req.on('error', (err: Error) => fail(new HttpError(400, `request aborted: ${err.message}`)));
   });
 }

@@ -1,6 +1,6 @@
 import { getParser } from '@soc/parsers';
 import { describe, expect, it } from 'vitest';
-import { parseBody } from './batch.ts';
+import { countLines, parseBody } from './parse-body.ts';
 
 const ctx = { tenant: 't1', receivedAt: new Date('2026-11-29T12:00:00Z'), keepOriginal: false };
 const good =
@@ -21,5 +21,17 @@ describe('parseBody', () => {
       [5, 'line too long'],
     ]);
     expect(batch.lines).toBe(6);
+    expect(countLines(body)).toBe(6);
+  });
+  it('reports the formats it detected with format=auto', () => {
+    const eve =
+      '{"timestamp":"2026-11-29T10:00:00Z","event_type":"dns","src_ip":"10.0.0.1","dest_ip":"10.0.0.2"}';
+    const batch = parseBody(Buffer.from(`${good}\n${eve}\n${good}\n`), getParser('auto')!, ctx, 4096);
+    expect(batch.detected).toEqual({ iptables: 2, 'suricata-eve': 1 });
+  });
+  it('counts lines with and without a final newline', () => {
+    expect(countLines(Buffer.from(''))).toBe(0);
+    expect(countLines(Buffer.from('a'))).toBe(1);
+    expect(countLines(Buffer.from('a\nb\n'))).toBe(2);
   });
 });

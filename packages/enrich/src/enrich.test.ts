@@ -1,0 +1,77 @@
+import { ECS_VERSION, type EcsEvent } from '@soc/schema';
+import { describe, expect, it } from 'vitest';
+import { ThreatIntel } from './intel.ts';
+import { ZoneMap } from './zones.ts';
+
+const event = (src: string, dst: string, extra: Partial<EcsEvent> = {}): EcsEvent => ({
+  '@timestamp': '2026-11-29T10:00:00.000Z',
+  ecs: { version: ECS_VERSION },
+  event: { id: 'x', kind: 'event', category: ['network'], type: ['connection'] },
+  organization: { id: 't' },
+  source: { ip: src },
+  destination: { ip: dst },
+  ...extra,
+});
+
+describe('zones', () => {
+  const zones = ZoneMap.fromYaml(
+    'zones:\n  - name: office\n    cidrs: [10.0.0.0/8, "2001:db8:1::/48"]\n  - name: dmz\n    cidrs: [192.0.2.0/28]\n',
+  );
+  it('derives the direction from where both ends are', () => {
+    const cases: [string, string, string][] = [
+      ['10.1.1.1', '192.0.2.5', 'internal'],
+      ['10.1.1.1', '198.51.100.1', 'outbound'],
+      ['203.0.113.9', '2001:db8:1::5', 'inbound'],
+      ['203.0.113.9', '198.51.100.1', 'external'],
+    ];
+    for (const [s, d, dir] of cases) {
+      const e = event(s, d);
+      zones.apply(e);
+      expect(e.network?.direction, `${s} → ${d}`).toBe(dir);
+    }
+  });
+  it('keeps what the sensor said and names the zones', () => {
+    const e = event('10.1.1.1', '192.0.2.5', { network: { direction: 'inbound' } });
+    zones.apply(e);
+    expect(e).toMatchObject({
+      network: { direction: 'inbound' },
+      source: { zone: 'office' },
+      destination: { zone: 'dmz' },
+    });
+  });
+  it('rejects a bad CIDR with its zone name', () => {
+    expect(() => ZoneMap.fromYaml('zones:\n  - name: x\n    cidrs: [10.0.0.0/33]\n')).toThrow(/zone "x"/);
+  });
+});
+
+describe('threat intel', () => {
+  const intel = new ThreatIntel();
+  intel.add('feed-a', '# bad hosts\n203.0.113.9\n198.51.100.0/24\nevil.example\nnot an indicator\n');
+  intel.add('feed-b', '203.0.113.9 # also here\n');
+  it('counts what each list holds, and the lines it could not read', () => {
+    expect(intel.stats).toEqual([
+      { provider: 'feed-a', ips: 1, cidrs: 1, domains: 1, invalid: 1 },
+      { provider: 'feed-b', ips: 1, cidrs: 0, domains: 0, invalid: 0 },
+    ]);
+  });
+  it('tags IPs, CIDRs and subdomains with the provider and field that matched', () => {
+    const e = event('203.0.113.9', '198.51.100.77', { dns: { question: { name: 'www.Evil.example' } } });
+    expect(intel.apply(e)).toBe(4);
+    expect(e.threat?.enrichments.map((x) => [x.indicator.provider, x.matched.field])).toEqual([
+      ['feed-a', 'source.ip'],
+      ['feed-b', 'source.ip'],
+      ['feed-a', 'destination.ip'],
+      ['feed-a', 'dns.question.name'],
+    ]);
+    expect(e.threat?.enrichments[3]?.indicator).toEqual({
+      type: 'domain-name',
+      domain: 'evil.example',
+      provider: 'feed-a',
+    });
+  });
+  it('leaves clean events untouched', () => {
+    const e = event('10.0.0.1', '10.0.0.2');
+    expect(intel.apply(e)).toBe(0);
+    expect(e.threat).toBeUndefined();
+  });
+});

@@ -1,0 +1,2 @@
+export * from './intel.ts';
+export * from './zones.ts';

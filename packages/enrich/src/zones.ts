@@ -1,0 +1,73 @@
+// Network zones: named CIDR ranges that are "ours" (internal). An event's direction
+// follows from where its two ends are: internal → internal is internal, internal →
+// elsewhere outbound, elsewhere → internal inbound, elsewhere → elsewhere external.
+// The zone map only fills what the sensor did not say: a vendor's own direction and zone
+// names are kept.
+//
+// File format (YAML):
+//   zones:
+//     - name: office
+//       cidrs: [10.0.0.0/16, 2001:db8:1::/48]
+//     - name: dmz
+//       cidrs: [192.0.2.0/28]
+import { BlockList, isIP } from 'node:net';
+import type { EcsEvent } from '@soc/schema';
+import { parse } from 'yaml';
+import { z } from 'zod';
+
+const zonesFile = z.strictObject({
+  zones: z.array(z.strictObject({ name: z.string().min(1).max(128), cidrs: z.array(z.string()).min(1) })),
+});
+
+export class ZoneMap {
+  private readonly zones: { name: string; list: BlockList }[];
+
+  constructor(zones: { name: string; cidrs: string[] }[]) {
+    this.zones = zones.map((z) => {
+      const list = new BlockList();
+      for (const c of z.cidrs) {
+        const [net, bits] = c.split('/');
+        const family = isIP(net ?? '');
+        if (!family) throw new Error(`zone "${z.name}": "${c}" is not a CIDR`);
+        const max = family === 6 ? 128 : 32;
+        const prefix = bits === undefined ? max : Number(bits);
+        if (!Number.isInteger(prefix) || prefix < 0 || prefix > max)
+          throw new Error(`zone "${z.name}": bad prefix in "${c}"`);
+        list.addSubnet(net!, prefix, family === 6 ? 'ipv6' : 'ipv4');
+      }
+      return { name: z.name, list };
+    });
+  }
+
+  static fromYaml(text: string): ZoneMap {
+    const parsed = zonesFile.safeParse(parse(text));
+    if (!parsed.success) {
+      const i = parsed.error.issues[0]!;
+      throw new Error(`zones file: ${i.path.join('.')}: ${i.message}`);
+    }
+    return new ZoneMap(parsed.data.zones);
+  }
+
+  zoneOf(ip: string | undefined): string | undefined {
+    if (!ip) return undefined;
+    const family = isIP(ip);
+    if (!family) return undefined;
+    const type = family === 6 ? 'ipv6' : 'ipv4';
+    return this.zones.find((z) => z.list.check(ip, type))?.name;
+  }
+
+  /** Sets network.direction and source/destination.zone where the sensor did not. */
+  apply(event: EcsEvent): void {
+    const srcIp = event.source?.ip;
+    const dstIp = event.destination?.ip;
+    if (!srcIp || !dstIp) return;
+    const src = this.zoneOf(srcIp);
+    const dst = this.zoneOf(dstIp);
+    if (src && event.source && !event.source.zone) event.source.zone = src;
+    if (dst && event.destination && !event.destination.zone) event.destination.zone = dst;
+    event.network ??= {};
+    if (!event.network.direction) {
+      event.network.direction = src && dst ? 'internal' : src ? 'outbound' : dst ? 'inbound' : 'external';
+    }
+  }
+}

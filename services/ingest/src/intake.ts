@@ -1,0 +1,124 @@
+// The transport-independent half of ingest: parsed batches from any transport are
+// enriched (zones, threat intel), then written to Kafka — events to the events topic,
+// rejected lines to the dead-letter topic — in one request, acks=all, within a deadline.
+// A batch Kafka did not acknowledge in time raises KafkaUnavailableError: HTTP answers
+// 503, syslog holds the batch and stops reading.
+import type { ThreatIntel, ZoneMap } from '@soc/enrich';
+import type { ParsedBatch, RejectedLine, Sensor } from '@soc/ingest';
+import type { EcsEvent, Topics } from '@soc/schema';
+import type { ComponentCounters, Counter, Logger } from '@soc/telemetry';
+import type { Message, Producer } from 'kafkajs';
+
+export class KafkaUnavailableError extends Error {
+  override name = 'KafkaUnavailableError';
+}
+
+export interface Enrichment {
+  zones?: ZoneMap;
+  intel?: ThreatIntel;
+}
+
+export interface IntakeDeps {
+  producer: Producer;
+  topics: Topics;
+  kafkaTimeoutMs: number;
+  counters: ComponentCounters;
+  enriched: Counter<'kind'>;
+  logger: Logger;
+  enrichment: () => Enrichment;
+}
+
+export interface SourcedBatch {
+  batch: ParsedBatch;
+  sensor: Sensor;
+  format: string;
+  transport: 'http' | 'syslog-udp' | 'syslog-tcp' | 'syslog-tls';
+  receivedAt: Date;
+  /** the sender's address, for the dead-letter record */
+  peer?: string;
+}
+
+export function eventKey(e: EcsEvent): string {
+  return `${e.organization.id}|${e.source?.ip ?? e.observer?.name ?? ''}`;
+}
+
+export class Intake {
+  private readonly deps: IntakeDeps;
+
+  constructor(deps: IntakeDeps) {
+    this.deps = deps;
+  }
+
+  /** Enriches and writes the batches; resolves once Kafka acknowledged all of them. */
+  async publish(items: SourcedBatch[]): Promise<void> {
+    const { zones, intel } = this.deps.enrichment();
+    const events: Message[] = [];
+    const dead: Message[] = [];
+    for (const item of items) {
+      for (const e of item.batch.events) {
+        if (zones) zones.apply(e);
+        if (intel && intel.apply(e) > 0) this.deps.enriched.inc({ kind: 'threat_intel' });
+        events.push({ key: eventKey(e), value: JSON.stringify(e) });
+      }
+      for (const r of item.batch.rejected) dead.push(deadLetter(r, item));
+    }
+    const topicMessages = [
+      { topic: this.deps.topics.events, messages: events },
+      { topic: this.deps.topics.dlq, messages: dead },
+    ].filter((t) => t.messages.length > 0);
+    const received = events.length + dead.length;
+    if (received === 0) return;
+    this.deps.counters.received.inc(received);
+    const send = this.deps.producer.sendBatch({ acks: -1, topicMessages });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new KafkaUnavailableError(`Kafka did not acknowledge within ${this.deps.kafkaTimeoutMs} ms`),
+          ),
+        this.deps.kafkaTimeoutMs,
+      );
+    });
+    try {
+      await Promise.race([send, deadline]);
+    } catch (err) {
+      send.catch(() => {}); // it may still fail (or succeed) later; the caller resends either way
+      this.deps.counters.errors.inc({ stage: 'kafka' });
+      throw err instanceof KafkaUnavailableError
+        ? err
+        : new KafkaUnavailableError(String((err as Error).message ?? err));
+    } finally {
+      clearTimeout(timer);
+    }
+    this.deps.counters.sent.inc(events.length);
+    for (const item of items) {
+      for (const r of item.batch.rejected) this.deps.counters.dropped.inc({ reason: reasonLabel(r.reason) });
+    }
+  }
+}
+
+/** The metric label for a rejection reason: its code, before the first colon. */
+export function reasonLabel(reason: string): string {
+  const code = reason.split(':')[0] ?? 'invalid';
+  return code.startsWith('line too long')
+    ? 'line_too_long'
+    : code.replace(/[^a-z0-9_]+/gi, '_').toLowerCase();
+}
+
+function deadLetter(r: RejectedLine, item: SourcedBatch): Message {
+  return {
+    key: item.sensor.tenant,
+    value: JSON.stringify({
+      tenant: item.sensor.tenant,
+      sensor: item.sensor.id,
+      format: item.format,
+      transport: item.transport,
+      peer: item.peer,
+      line: r.line,
+      reason: r.reason,
+      raw: r.raw,
+      received_at: item.receivedAt.toISOString(),
+    }),
+  };
+}

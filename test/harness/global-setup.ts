@@ -8,6 +8,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     kafkaBrokers: string;
     clickhouseUrl: string;
+    /** where they came from: only the native stack can be stopped by a test */
+    stackSource: 'environment' | 'testcontainers' | 'native';
   }
 }
 
@@ -18,6 +20,7 @@ export default async function setup(project: TestProject) {
   );
   project.provide('kafkaBrokers', stack.kafkaBrokers);
   project.provide('clickhouseUrl', stack.clickhouseUrl);
+  project.provide('stackSource', stack.source);
   return async () => {
     await stack.stop();
   };

@@ -55,6 +55,10 @@ export function sendJson(
 }
 
 export async function listen(server: Server, port: number, host: string): Promise<number> {
+  // longer than clients' and load balancers' idle timeouts, so an idle keep-alive
+  // connection is never closed under a request that is being sent on it
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -31,6 +31,8 @@ export const ingestEnv = z
     INGEST_RATE_LIMIT_LINES_PER_SECOND: env.int(100_000, 1),
     /** how long to wait for Kafka's acknowledgement before answering 503 / pausing syslog, in ms */
     INGEST_KAFKA_TIMEOUT_MS: env.int(5000, 100),
+    /** bytes of messages per produce request; keep under the broker's max.message.bytes */
+    INGEST_KAFKA_MAX_REQUEST_BYTES: env.int(768 * 1024, 1024),
     /** partitions of the topics this service creates when they are missing */
     INGEST_TOPIC_PARTITIONS: env.int(6, 1, 1024),
     /** seconds a client should wait before retrying when Kafka is unavailable */

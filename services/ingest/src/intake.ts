@@ -22,6 +22,8 @@ export interface IntakeDeps {
   producer: Producer;
   topics: Topics;
   kafkaTimeoutMs: number;
+  /** bytes per produce request, under the broker's max.message.bytes */
+  maxRequestBytes: number;
   counters: ComponentCounters;
   enriched: Counter<'kind'>;
   logger: Logger;
@@ -49,26 +51,7 @@ export class Intake {
     this.deps = deps;
   }
 
-  /** Enriches and writes the batches; resolves once Kafka acknowledged all of them. */
-  async publish(items: SourcedBatch[]): Promise<void> {
-    const { zones, intel } = this.deps.enrichment();
-    const events: Message[] = [];
-    const dead: Message[] = [];
-    for (const item of items) {
-      for (const e of item.batch.events) {
-        if (zones) zones.apply(e);
-        if (intel && intel.apply(e) > 0) this.deps.enriched.inc({ kind: 'threat_intel' });
-        events.push({ key: eventKey(e), value: JSON.stringify(e) });
-      }
-      for (const r of item.batch.rejected) dead.push(deadLetter(r, item));
-    }
-    const topicMessages = [
-      { topic: this.deps.topics.events, messages: events },
-      { topic: this.deps.topics.dlq, messages: dead },
-    ].filter((t) => t.messages.length > 0);
-    const received = events.length + dead.length;
-    if (received === 0) return;
-    this.deps.counters.received.inc(received);
+  private async send(topicMessages: { topic: string; messages: Message[] }[]): Promise<void> {
     const send = this.deps.producer.sendBatch({ acks: -1, topicMessages });
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -91,11 +74,56 @@ export class Intake {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Enriches and writes the batches; resolves once Kafka acknowledged all of them. */
+  async publish(items: SourcedBatch[]): Promise<void> {
+    const { zones, intel } = this.deps.enrichment();
+    const events: Message[] = [];
+    const dead: Message[] = [];
+    for (const item of items) {
+      for (const e of item.batch.events) {
+        if (zones) zones.apply(e);
+        if (intel && intel.apply(e) > 0) this.deps.enriched.inc({ kind: 'threat_intel' });
+        events.push({ key: eventKey(e), value: JSON.stringify(e) });
+      }
+      for (const r of item.batch.rejected) dead.push(deadLetter(r, item));
+    }
+    const received = events.length + dead.length;
+    if (received === 0) return;
+    this.deps.counters.received.inc(received);
+    // Kafka refuses a record batch over max.message.bytes (1 MiB by default), so a large
+    // body goes out as several requests, one after the other (idempotent, in order).
+    const tagged = [
+      ...events.map((m) => ({ topic: this.deps.topics.events, m })),
+      ...dead.map((m) => ({ topic: this.deps.topics.dlq, m })),
+    ];
+    for (const chunk of chunks(tagged, this.deps.maxRequestBytes)) {
+      const byTopic = new Map<string, Message[]>();
+      for (const { topic, m } of chunk) byTopic.set(topic, [...(byTopic.get(topic) ?? []), m]);
+      await this.send([...byTopic].map(([topic, messages]) => ({ topic, messages })));
+    }
     this.deps.counters.sent.inc(events.length);
     for (const item of items) {
       for (const r of item.batch.rejected) this.deps.counters.dropped.inc({ reason: reasonLabel(r.reason) });
     }
   }
+}
+
+function* chunks<T extends { m: Message }>(items: T[], maxBytes: number): Generator<T[]> {
+  let chunk: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = String(item.m.value).length + 64;
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(item);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
 }
 
 /** The metric label for a rejection reason: its code, before the first colon. */

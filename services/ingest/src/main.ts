@@ -55,6 +55,7 @@ const intake = new Intake({
   producer,
   topics,
   kafkaTimeoutMs: config.INGEST_KAFKA_TIMEOUT_MS,
+  maxRequestBytes: config.INGEST_KAFKA_MAX_REQUEST_BYTES,
   counters,
   enriched: new Counter({
     name: 'soc_ingest_enriched_total',

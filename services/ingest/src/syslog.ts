@@ -165,8 +165,18 @@ export class SyslogIntake {
     }
     if (this.inFlight) return;
     if (this.queue.length === 0) return;
-    const items = this.queue;
-    this.queue = [];
+    // at most maxBatch lines per flush, so a backlog drains in steps
+    let take = 0;
+    let lines = 0;
+    while (
+      take < this.queue.length &&
+      (take === 0 || lines + this.queue[take]!.frames.length <= this.o.maxBatch)
+    ) {
+      lines += this.queue[take]!.frames.length;
+      take++;
+    }
+    const items = this.queue.slice(0, take);
+    this.queue = this.queue.slice(take);
     this.inFlight = items;
     const batches: SourcedBatch[] = items.map((p) => {
       const format = p.sensor.format ?? this.o.defaultFormat;

@@ -1,6 +1,7 @@
 // The `soc` command (./bin/soc): detection engineering and log tooling on the same
 // packages the services run. Command-line parsing by commander.
 
+import { hashToken, newToken } from '@soc/ingest';
 import { formatNames } from '@soc/parsers';
 import { Command } from 'commander';
 import { parseCommand } from './parse-command.ts';
@@ -24,6 +25,23 @@ program
   .description('list the log formats')
   .action(() => {
     process.stdout.write(`${formatNames().join('\n')}\n`);
+  });
+
+const token = program.command('token').description('sensor and analyst tokens');
+token
+  .command('new')
+  .description('print a new random token and the SHA-256 digest to put in the sensors file')
+  .action(() => {
+    const t = newToken();
+    process.stdout.write(`token:        ${t.token}\ntoken_sha256: ${t.sha256}\n`);
+  });
+token
+  .command('hash')
+  .description('print the SHA-256 digest of a token read from stdin')
+  .action(async () => {
+    let text = '';
+    for await (const chunk of process.stdin) text += chunk;
+    process.stdout.write(`${hashToken(text.trim())}\n`);
   });
 
 const rules = program.command('rules').description('detection rules as code');

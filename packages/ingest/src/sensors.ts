@@ -11,6 +11,8 @@
 //       format: iptables                 # optional default for requests without ?format=
 //       syslog_sources: [192.0.2.10/32]  # optional: syslog senders bound to this sensor
 //       rate_limit_lines_per_second: 50000  # optional
+//       iptables_prefixes:                   # optional: this firewall's own log prefixes
+//         - { match: "FW-QUARANTINE", action: quarantine, type: denied }
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import { parse } from 'yaml';
@@ -30,6 +32,16 @@ const sensorSchema = z.strictObject({
   format: z.string().optional(),
   syslog_sources: z.array(cidr).optional(),
   rate_limit_lines_per_second: z.number().int().positive().optional(),
+  /** this sensor's netfilter log prefixes and their meaning (iptables format) */
+  iptables_prefixes: z
+    .array(
+      z.strictObject({
+        match: z.string().min(1),
+        action: z.string().min(1).max(64),
+        type: z.enum(['allowed', 'denied', 'connection']),
+      }),
+    )
+    .optional(),
 });
 
 export const sensorsFileSchema = z.strictObject({ sensors: z.array(sensorSchema) });

@@ -16,6 +16,17 @@ export interface ParseContext {
    * "#Fields:", AWS VPC custom field lists) keep the column list here. Absent: no header seen.
    */
   stream?: Record<string, unknown>;
+  /**
+   * Log prefixes of this sensor's netfilter rules and what they mean, checked before the
+   * built-in ones (UFW, DROP/REJECT/ACCEPT): a case-insensitive substring of the prefix.
+   */
+  iptablesPrefixes?: readonly IptablesPrefix[];
+}
+
+export interface IptablesPrefix {
+  match: string;
+  action: string;
+  type: 'allowed' | 'denied' | 'connection';
 }
 
 /**

@@ -77,7 +77,12 @@ export function logsHandler(deps: HttpDeps) {
       const batch = parseBody(
         body,
         parser,
-        { tenant: sensor.tenant, receivedAt, keepOriginal: config.INGEST_KEEP_ORIGINAL },
+        {
+          tenant: sensor.tenant,
+          receivedAt,
+          keepOriginal: config.INGEST_KEEP_ORIGINAL,
+          iptablesPrefixes: sensor.iptables_prefixes,
+        },
         config.INGEST_MAX_LINE_BYTES,
       );
       try {

@@ -189,6 +189,7 @@ export class SyslogIntake {
           receivedAt: p.receivedAt,
           keepOriginal: this.o.keepOriginal,
           stream: p.stream,
+          iptablesPrefixes: p.sensor.iptables_prefixes,
         },
         this.o.maxLineBytes,
       );

@@ -57,3 +57,21 @@ describe('iptables', () => {
     expect(r).toMatchObject({ ok: false, error: { code: 'syntax' } });
   });
 });
+
+describe('iptables prefix map', () => {
+  it('reads a sensor’s own prefixes before the built-in ones', () => {
+    const line =
+      'Nov 29 10:00:01 gw kernel: fw-quarantine-in IN=eth0 OUT= SRC=203.0.113.9 DST=10.0.0.5 LEN=60 PROTO=TCP SPT=1 DPT=22';
+    const withMap = runParser(getParser('iptables')!, line, {
+      ...ctx,
+      iptablesPrefixes: [{ match: 'QUARANTINE', action: 'quarantine', type: 'denied' }],
+    });
+    expect(withMap.ok && withMap.event.event).toMatchObject({
+      action: 'quarantine',
+      type: ['denied'],
+      outcome: 'failure',
+    });
+    const without = runParser(getParser('iptables')!, line, ctx);
+    expect(without.ok && without.event.event).toMatchObject({ action: 'log', type: ['connection'] });
+  });
+});

@@ -48,10 +48,22 @@ export function iptablesParser(prefixMap: [RegExp, Action][] = DEFAULT_PREFIX_MA
       const src = fields['SRC'];
       const dst = fields['DST'];
       if (!isIp(src) || !isIp(dst)) return fail('syntax', 'SRC or DST is not an IP address');
-      const verdict = prefixMap.find(([re]) => re.test(prefix))?.[1] ?? {
-        action: 'log',
-        type: 'connection' as const,
-      };
+      const lower = prefix.toLowerCase();
+      const custom = ctx.iptablesPrefixes?.find((p) => lower.includes(p.match.toLowerCase()));
+      const verdict = (custom && {
+        action: custom.action,
+        type: custom.type,
+        outcome:
+          custom.type === 'allowed'
+            ? ('success' as const)
+            : custom.type === 'denied'
+              ? ('failure' as const)
+              : undefined,
+      }) ??
+        prefixMap.find(([re]) => re.test(prefix))?.[1] ?? {
+          action: 'log',
+          type: 'connection' as const,
+        };
       const transport = fields['PROTO'] ? transportName(fields['PROTO']) : undefined;
       const timestamp = header.timestamp ?? ctx.receivedAt;
       const observerName = header.hostname;

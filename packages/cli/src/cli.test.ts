@@ -52,12 +52,14 @@ describe('soc rules', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(alerts).toHaveLength(1);
+    expect(alerts).toHaveLength(2); // the alert, and its update a second later
     expect(alerts[0]).toMatchObject({
       group: { 'source.ip': '192.0.2.9' },
       distinct_count: 20,
       detected_at: '2026-11-29T10:00:19.000Z',
+      revision: 0,
     });
+    expect(alerts[1]).toMatchObject({ id: alerts[0].id, distinct_count: 21, revision: 1 });
     expect(run().stdout).toBe(first.stdout);
   });
   it('runs the behaviour tests and lints the pack', () => {

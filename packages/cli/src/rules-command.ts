@@ -5,7 +5,7 @@
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { checkAlerts, Engine, loadBehaviourFile, loadRuleDir, runEvents } from '@soc/rules';
+import { Engine, loadRuleDir, runBehaviourFile } from '@soc/rules';
 import { type EcsEvent, validateEvent } from '@soc/schema';
 
 export function lintCommand(dir: string): number {
@@ -17,14 +17,18 @@ export function lintCommand(dir: string): number {
   return set.errors.length > 0 ? 1 : 0;
 }
 
-export async function testCommand(dir: string, eventsFile: string | undefined): Promise<number> {
-  return eventsFile ? runEventsFile(dir, eventsFile) : runBehaviourTests(dir);
+export async function testCommand(
+  dir: string,
+  eventsFile: string | undefined,
+  latenessMs = 0,
+): Promise<number> {
+  return eventsFile ? runEventsFile(dir, eventsFile, latenessMs) : runBehaviourTests(dir);
 }
 
-async function runEventsFile(dir: string, eventsFile: string): Promise<number> {
+async function runEventsFile(dir: string, eventsFile: string, latenessMs: number): Promise<number> {
   const set = loadRuleDir(dir);
   for (const e of set.errors) process.stderr.write(`${e.file}:${e.line}: ${e.message}\n`);
-  const engine = new Engine(set, { clock: (ms) => new Date(ms) });
+  const engine = new Engine(set, { clock: (ms) => new Date(ms), allowedLatenessMs: latenessMs });
   const input = eventsFile === '-' ? process.stdin : createReadStream(eventsFile);
   let lineNo = 0;
   let bad = 0;
@@ -45,9 +49,12 @@ async function runEventsFile(dir: string, eventsFile: string): Promise<number> {
       process.stderr.write(`line ${lineNo}: ${valid.reason}\n`);
       continue;
     }
-    for (const alert of engine.process(valid.event as EcsEvent))
-      process.stdout.write(`${JSON.stringify(alert)}\n`);
+    const out = engine.process(valid.event as EcsEvent);
+    for (const alert of out.alerts) process.stdout.write(`${JSON.stringify(alert)}\n`);
+    if (out.late.length > 0)
+      process.stderr.write(`line ${lineNo}: late: older than the allowed lateness, not counted\n`);
   }
+  for (const alert of engine.flush()) process.stdout.write(`${JSON.stringify(alert)}\n`);
   return bad > 0 ? 1 : 0;
 }
 
@@ -64,19 +71,21 @@ function runBehaviourTests(dir: string): number {
   let failed = 0;
   let passed = 0;
   for (const path of findTests(dir)) {
-    const { rulesPath, cases } = loadBehaviourFile(path);
-    const text = readFileSync(rulesPath, 'utf8');
-    const names = new Map<string, string>();
-    for (const c of loadRuleDir(join(rulesPath, '..')).correlations) names.set(c.id, c.name ?? c.id);
-    for (const c of cases) {
-      const { alerts, errors } = runEvents(text, c.events, rulesPath);
-      const problems = [...errors, ...checkAlerts(alerts, c.expect, names)];
-      if (problems.length === 0) {
+    let results: ReturnType<typeof runBehaviourFile>;
+    try {
+      results = runBehaviourFile(path);
+    } catch (err) {
+      failed++;
+      process.stdout.write(`FAIL  ${path}\n      ${(err as Error).message}\n`);
+      continue;
+    }
+    for (const r of results) {
+      if (r.problems.length === 0) {
         passed++;
-        process.stdout.write(`ok    ${path} › ${c.name}\n`);
+        process.stdout.write(`ok    ${path} › ${r.name}\n`);
       } else {
         failed++;
-        process.stdout.write(`FAIL  ${path} › ${c.name}\n${problems.map((p) => `      ${p}\n`).join('')}`);
+        process.stdout.write(`FAIL  ${path} › ${r.name}\n${r.problems.map((p) => `      ${p}\n`).join('')}`);
       }
     }
   }

@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { Engine } from './engine.ts';
 import { loadRuleText } from './loader.ts';
+import { parseTimespan } from './timespan.ts';
 
 const shorthand = z.strictObject({
   at: z.string(),
@@ -19,21 +20,31 @@ const shorthand = z.strictObject({
   step_ms: z.number().int().min(0).optional(),
 });
 
+const watermark = z.strictObject({ watermark: z.string() });
+
 const testFile = z.strictObject({
   rules: z.string(),
+  /** allowed lateness of the engine for this file, e.g. "5s" (default 0) */
+  lateness: z.string().optional(),
   cases: z.array(
     z.strictObject({
       name: z.string(),
-      events: z.array(z.union([shorthand, z.record(z.string(), z.unknown())])),
+      events: z.array(z.record(z.string(), z.unknown())),
       expect: z.array(z.record(z.string(), z.unknown())),
+      /** events expected to arrive too late to count */
+      late: z.number().int().min(0).optional(),
     }),
   ),
 });
 
+/** A test step: an event, or moving event time forward to an instant. */
+export type Step = EcsEvent | { watermark: number };
+
 export interface BehaviourCase {
   name: string;
-  events: EcsEvent[];
+  events: Step[];
   expect: Record<string, unknown>[];
+  late?: number;
 }
 
 /** Expands "1-5,8" into [1,2,3,4,5,8]. */
@@ -75,12 +86,25 @@ export function firewallEvent(o: {
   };
 }
 
-export function loadBehaviourFile(path: string): { rulesPath: string; cases: BehaviourCase[] } {
+export function loadBehaviourFile(path: string): {
+  rulesPath: string;
+  latenessMs: number;
+  cases: BehaviourCase[];
+} {
   const file = testFile.parse(parse(readFileSync(path, 'utf8')));
+  const latenessMs = file.lateness === undefined ? 0 : parseTimespan(file.lateness);
+  if (latenessMs === null) throw new Error(`${path}: lateness "${file.lateness}" is not a timespan`);
   const cases = file.cases.map((c) => ({
     name: c.name,
     expect: c.expect,
-    events: c.events.flatMap((e): EcsEvent[] => {
+    late: c.late,
+    events: c.events.flatMap((e): Step[] => {
+      const w = watermark.safeParse(e);
+      if (w.success) {
+        const at = Date.parse(w.data.watermark);
+        if (Number.isNaN(at)) throw new Error(`${path}: watermark "${w.data.watermark}" is not a timestamp`);
+        return [{ watermark: at }];
+      }
       const s = shorthand.safeParse(e);
       if (!s.success) {
         if ('ports' in e || 'at' in e)
@@ -102,19 +126,34 @@ export function loadBehaviourFile(path: string): { rulesPath: string; cases: Beh
       );
     }),
   }));
-  return { rulesPath: join(dirname(path), file.rules), cases };
+  return { rulesPath: join(dirname(path), file.rules), latenessMs, cases };
 }
 
-/** Runs events through a fresh engine in event time (detected_at = the deciding event's time). */
+/**
+ * Runs steps through a fresh engine in event time (detected_at = the deciding event's
+ * time), then applies what is still buffered (up to the last event time, no further).
+ */
 export function runEvents(
   rulesText: string,
-  events: EcsEvent[],
+  steps: Step[],
   file = '<rules>',
-): { alerts: Alert[]; errors: string[] } {
+  latenessMs = 0,
+): { alerts: Alert[]; late: number; errors: string[] } {
   const rules = loadRuleText(rulesText, file);
-  const engine = new Engine(rules, { clock: (ms) => new Date(ms) });
-  const alerts = events.flatMap((e) => engine.process(e));
-  return { alerts, errors: rules.errors.map((e) => `${e.file}:${e.line}: ${e.message}`) };
+  const engine = new Engine(rules, { clock: (ms) => new Date(ms), allowedLatenessMs: latenessMs });
+  const alerts: Alert[] = [];
+  let late = 0;
+  for (const step of steps) {
+    if ('watermark' in step) {
+      alerts.push(...engine.advance(step.watermark));
+      continue;
+    }
+    const out = engine.process(step);
+    alerts.push(...out.alerts);
+    late += out.late.length;
+  }
+  alerts.push(...engine.flush());
+  return { alerts, late, errors: rules.errors.map((e) => `${e.file}:${e.line}: ${e.message}`) };
 }
 
 /** Compares actual alerts to the expected ones (expected fields only; `rule` is the rule's name or id). */
@@ -139,4 +178,26 @@ export function checkAlerts(
     }
   });
   return problems;
+}
+
+export interface CaseResult {
+  file: string;
+  name: string;
+  problems: string[];
+}
+
+/** Runs every case of one behaviour-test file; a case passes when it has no problems. */
+export function runBehaviourFile(path: string): CaseResult[] {
+  const { rulesPath, latenessMs, cases } = loadBehaviourFile(path);
+  const text = readFileSync(rulesPath, 'utf8');
+  const names = new Map<string, string>();
+  const set = loadRuleText(text, rulesPath);
+  for (const r of [...set.detections, ...set.correlations]) names.set(r.id, r.name ?? r.id);
+  return cases.map((c) => {
+    const { alerts, late, errors } = runEvents(text, c.events, rulesPath, latenessMs);
+    const problems = [...errors, ...checkAlerts(alerts, c.expect, names)];
+    if (c.late !== undefined && late !== c.late)
+      problems.push(`expected ${c.late} late event(s), got ${late}`);
+    return { file: path, name: c.name, problems };
+  });
 }

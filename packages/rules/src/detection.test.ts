@@ -84,7 +84,7 @@ describe('rule loading', () => {
         'detection: { s: { "a|base64offset": x }, condition: s }',
         '---',
         'title: bad correlation',
-        'correlation: { type: temporal, rules: [good], group-by: [a], timespan: 5m }',
+        'correlation: { type: sequence, rules: [good], group-by: [a], timespan: 5m }',
         '---',
         'title: unknown ref',
         'correlation: { type: event_count, rules: [nope], group-by: [a], timespan: 5m, condition: { gte: 2 } }',
@@ -94,7 +94,7 @@ describe('rule loading', () => {
     expect(set.detections.map((d) => d.title)).toEqual(['good']);
     expect(set.errors).toEqual([
       { file: 'pack.yml', line: 5, message: 'unsupported: modifier "base64offset" is not supported' },
-      { file: 'pack.yml', line: 8, message: 'unsupported: correlation type "temporal" is not supported' },
+      { file: 'pack.yml', line: 8, message: 'unsupported: correlation type "sequence" is not supported' },
       { file: 'pack.yml', line: 11, message: 'rule "nope" named in correlation.rules is not loaded' },
     ]);
   });
@@ -123,11 +123,15 @@ describe('engine: event_count', () => {
 
   it('fires on the event that completes the count, once per suppression period, per tenant', () => {
     const engine = new Engine(rules, { clock: (ms) => new Date(ms) });
-    const alerts = [0, 1, 2, 3, 4, 40, 41, 42].flatMap((s) => engine.process(at(s)));
-    expect(alerts.map((a) => [a.window_end, a.event_count])).toEqual([
-      ['2026-11-29T10:00:02.000Z', 3],
-      ['2026-11-29T10:00:42.000Z', 3],
+    const alerts = [0, 1, 2, 3, 4, 40, 41, 42].flatMap((s) => engine.process(at(s)).alerts);
+    // the alert, two updates of it (same id, next revision, new count), then a new alert
+    expect(alerts.map((a) => [a.window_end, a.event_count, a.revision])).toEqual([
+      ['2026-11-29T10:00:02.000Z', 3, 0],
+      ['2026-11-29T10:00:02.000Z', 4, 1],
+      ['2026-11-29T10:00:02.000Z', 5, 2],
+      ['2026-11-29T10:00:42.000Z', 3, 0],
     ]);
+    expect(new Set(alerts.slice(0, 3).map((a) => a.id)).size).toBe(1);
     expect(alerts[0]).toMatchObject({
       tenant: 'acme',
       group: { 'source.ip': '192.0.2.1' },
@@ -140,12 +144,12 @@ describe('engine: event_count', () => {
       port: 22,
       tenant: 'other',
     });
-    expect(engine.process(other)).toEqual([]);
+    expect(engine.process(other).alerts).toEqual([]);
   });
   it('gives the same ids when the same events are replayed', () => {
     const run = () => {
       const engine = new Engine(rules, { clock: () => new Date() });
-      return [0, 1, 2].flatMap((s) => engine.process(at(s))).map((a) => a.id);
+      return [0, 1, 2].flatMap((s) => engine.process(at(s)).alerts).map((a) => a.id);
     };
     expect(run()).toEqual(run());
   });
@@ -153,7 +157,7 @@ describe('engine: event_count', () => {
     const engine = new Engine(rules);
     engine.process(at(0, '192.0.2.7'));
     engine.process(at(59, '192.0.2.8'));
-    engine.sweep();
+    engine.advance(Date.UTC(2026, 10, 29, 10, 1, 5));
     expect(engine.stats().find((s) => s.id === 'many-denies')?.groups).toBe(1);
   });
 });
@@ -183,8 +187,8 @@ describe('engine: counting', () => {
       ].join('\n'),
     );
     const engine = new Engine(rules);
-    expect(engine.process(ev(0))).toEqual([]);
-    expect(engine.process(ev(1))).toHaveLength(1);
+    expect(engine.process(ev(0)).alerts).toEqual([]);
+    expect(engine.process(ev(1)).alerts).toHaveLength(1);
   });
 
   it('keeps evidence within the window, and event_count ignores condition.field', () => {
@@ -199,7 +203,7 @@ describe('engine: counting', () => {
       ].join('\n'),
     );
     const engine = new Engine(rules);
-    const alerts = [0, 1, 20, 21, 22].flatMap((s) => engine.process(ev(s, 22)));
+    const alerts = [0, 1, 20, 21, 22].flatMap((s) => engine.process(ev(s, 22)).alerts);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]?.event_count).toBe(3);
     expect(alerts[0]?.evidence.event_ids).toHaveLength(3);

@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { stableId } from '@soc/schema';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
+import { compileCondition } from './condition.ts';
 import { compileDetection } from './detection.ts';
 import { compileLogsource } from './logsource.ts';
 import { type Predicate, UnsupportedError } from './modifiers.ts';
@@ -28,6 +29,10 @@ const meta = {
     .strictObject({
       suppress: z.string().optional(),
       action: z.enum(['reset', 'alert']).optional(),
+      /** campaign rules: state across tenants (one source hitting many institutions) */
+      scope: z.enum(['tenant', 'cross-tenant']).optional(),
+      /** 0–100, carried on the alert */
+      risk_score: z.number().min(0).max(100).optional(),
     })
     .optional(),
 };
@@ -50,7 +55,7 @@ const correlationDoc = z.looseObject({
   generate: z.boolean().optional(),
   correlation: z.looseObject({
     type: z.string(),
-    rules: z.union([z.string(), z.array(z.string()).min(1)]),
+    rules: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
     'group-by': z.array(z.string().min(1)).optional(),
     timespan: z.string(),
     condition: z.union([z.record(z.string(), z.unknown()), z.string()]).optional(),
@@ -58,8 +63,6 @@ const correlationDoc = z.looseObject({
     generate: z.boolean().optional(),
   }),
 });
-
-const SUPPORTED_TYPES = new Set(['event_count', 'value_count']);
 
 interface RawDoc {
   file: string;
@@ -121,11 +124,13 @@ function readDocs(_path: string, text: string, file: string): (RawDoc | RuleLoad
 
 const isError = (d: RawDoc | RuleLoadError): d is RuleLoadError => 'message' in d;
 
+type CorrelationDoc = z.infer<typeof correlationDoc>;
+
 function compileRuleDocs(docs: (RawDoc | RuleLoadError)[]): RuleSet {
   const errors: RuleLoadError[] = docs.filter(isError);
   const raws = docs.filter((d): d is RawDoc => !isError(d));
   const detections: CompiledDetection[] = [];
-  const correlationDocs: { raw: RawDoc; doc: z.infer<typeof correlationDoc> }[] = [];
+  const correlationDocs: { raw: RawDoc; doc: CorrelationDoc }[] = [];
 
   for (const raw of raws) {
     const at = { file: raw.file, line: raw.line };
@@ -164,71 +169,218 @@ function compileRuleDocs(docs: (RawDoc | RuleLoadError)[]): RuleSet {
     }
   }
 
-  const byRef = new Map<string, CompiledDetection>();
+  // Correlations may name detections or other correlations (chaining), in any file order:
+  // resolve them repeatedly until nothing more resolves; what is left names a rule that is
+  // missing, set aside, or part of a cycle.
+  const byRef = new Map<string, CompiledDetection | CompiledCorrelation>();
   for (const d of detections) {
     if (d.name) byRef.set(d.name, d);
     byRef.set(d.id, d);
   }
   const correlations: CompiledCorrelation[] = [];
-  for (const { raw, doc } of correlationDocs) {
-    const at = { file: raw.file, line: raw.line };
-    try {
-      const c = doc.correlation;
-      if (!SUPPORTED_TYPES.has(c.type))
-        throw new UnsupportedError(`correlation type "${c.type}" is not supported`);
-      if (c.aliases !== undefined) throw new UnsupportedError('correlation aliases are not supported');
-      const timespanMs = parseTimespan(c.timespan);
-      if (timespanMs === null) throw new Error(`timespan "${c.timespan}" is not <number><s|m|h|d|w>`);
-      const refs = (Array.isArray(c.rules) ? c.rules : [c.rules]).map((r) => {
-        const d = byRef.get(r);
-        if (!d) throw new Error(`rule "${r}" named in correlation.rules is not loaded`);
-        return d;
-      });
-      if (typeof c.condition === 'string')
-        throw new UnsupportedError('a boolean condition applies to temporal rules only');
-      const { threshold, field } = compileThreshold(c.type, c.condition);
-      const suppressMs = doc.soc?.suppress === undefined ? timespanMs : parseTimespan(doc.soc.suppress);
-      if (suppressMs === null) throw new Error(`soc.suppress "${doc.soc?.suppress}" is not a timespan`);
-      const generate = doc.generate ?? c.generate ?? false;
-      const compiled: CompiledCorrelation = {
-        kind: 'correlation',
-        key: doc.id ?? doc.name ?? stableId(raw.source),
-        id: doc.id ?? doc.name ?? stableId(raw.source),
-        name: doc.name,
-        title: doc.title,
-        level: doc.level ?? 'medium',
-        tags: doc.tags ?? [],
-        version: stableId(raw.source).slice(0, 8),
-        file: raw.file,
-        line: raw.line,
-        type: c.type as CompiledCorrelation['type'],
-        groupBy: c['group-by'] ?? [],
-        timespanMs,
-        threshold,
-        field,
-        suppressMs,
-        action: doc.soc?.action ?? 'reset',
-      };
-      for (const d of refs) {
-        d.correlations.push(compiled);
-        if (!generate) d.standalone = false;
+  let pending = correlationDocs.map((c) => ({ ...c, names: refNames(c.doc) }));
+  for (;;) {
+    const next: typeof pending = [];
+    for (const item of pending) {
+      if (!item.names.every((n) => byRef.has(n))) {
+        next.push(item);
+        continue;
       }
-      correlations.push(compiled);
-    } catch (err) {
-      errors.push({ ...at, message: describe(err) });
+      try {
+        const compiled = compileCorrelation(
+          item.raw,
+          item.doc,
+          item.names.map((n) => byRef.get(n)!),
+        );
+        correlations.push(compiled);
+        if (compiled.name) byRef.set(compiled.name, compiled);
+        byRef.set(compiled.id, compiled);
+      } catch (err) {
+        errors.push({ file: item.raw.file, line: item.raw.line, message: describe(err) });
+      }
+    }
+    if (next.length === pending.length) {
+      for (const item of next) {
+        const missing = item.names.filter((n) => !byRef.has(n));
+        const inPending = missing.filter((n) => next.some((o) => o.doc.name === n || o.doc.id === n));
+        errors.push({
+          file: item.raw.file,
+          line: item.raw.line,
+          message:
+            inPending.length === missing.length && inPending.length > 0
+              ? `rule(s) ${missing.map((n) => `"${n}"`).join(', ')} named in correlation.rules form a cycle or are set aside`
+              : `rule "${missing.find((n) => !inPending.includes(n)) ?? missing[0]}" named in correlation.rules is not loaded`,
+        });
+      }
+      break;
+    }
+    pending = next;
+  }
+  // wire references only for the correlations that compiled
+  for (const c of correlations) {
+    for (const r of c.refs) {
+      r.correlations.push(c);
+      if (!c.generateRefs) r.standalone = false;
     }
   }
   return { detections, correlations, errors };
 }
 
-function compileThreshold(
-  type: string,
-  condition: Record<string, unknown> | undefined,
-): { threshold: Threshold; field?: string } {
-  if (!condition) throw new Error('correlation.condition is required for this type');
-  const { field, ...ops } = condition;
-  if (type === 'value_count' && typeof field !== 'string')
-    throw new Error('value_count needs condition.field');
+/** The names a correlation refers to: `rules`, or (v2.2) the identifiers of a boolean condition. */
+function refNames(doc: CorrelationDoc): string[] {
+  const c = doc.correlation;
+  if (c.rules !== undefined) return Array.isArray(c.rules) ? c.rules : [c.rules];
+  if (typeof c.condition === 'string') {
+    return [
+      ...new Set(c.condition.split(/[\s()]+/).filter((w) => w && !/^(and|or|not|of|1|all|them)$/i.test(w))),
+    ];
+  }
+  return [];
+}
+
+const TYPES = new Set([
+  'event_count',
+  'value_count',
+  'value_sum',
+  'value_avg',
+  'value_percentile',
+  'temporal',
+  'temporal_ordered',
+]);
+
+function compileCorrelation(
+  raw: RawDoc,
+  doc: CorrelationDoc,
+  refs: (CompiledDetection | CompiledCorrelation)[],
+) {
+  const c = doc.correlation;
+  if (!TYPES.has(c.type)) throw new UnsupportedError(`correlation type "${c.type}" is not supported`);
+  const type = c.type as CompiledCorrelation['type'];
+  if (refs.length === 0) throw new Error('correlation.rules names no rule');
+  const timespanMs = parseTimespan(c.timespan);
+  if (timespanMs === null) throw new Error(`timespan "${c.timespan}" is not <number><s|m|h|d|w>`);
+  const groupBy = c['group-by'] ?? [];
+  const aliases = parseAliases(c.aliases);
+  const refName = (r: CompiledDetection | CompiledCorrelation) => r.name ?? r.id;
+  for (const [alias, perRule] of aliases) {
+    if (!groupBy.includes(alias)) throw new Error(`alias "${alias}" is not used in group-by`);
+    for (const name of perRule.keys()) {
+      if (!refs.some((r) => refName(r) === name || r.id === name))
+        throw new Error(`alias "${alias}" names rule "${name}", which correlation.rules does not list`);
+    }
+  }
+  const groupFields = refs.map((r) =>
+    groupBy.map((g) => {
+      const perRule = aliases.get(g);
+      if (!perRule) return g;
+      const field = perRule.get(refName(r)) ?? perRule.get(r.id);
+      if (!field) throw new Error(`alias "${g}" gives no field for rule "${refName(r)}"`);
+      return field;
+    }),
+  );
+
+  let threshold: Threshold | undefined;
+  let fields: string[] | undefined;
+  let percentile: number | undefined;
+  let expr: CompiledCorrelation['expr'];
+  let absenceTerms = false;
+  const negated = new Set<number>();
+  const temporal = type === 'temporal' || type === 'temporal_ordered';
+  if (typeof c.condition === 'string') {
+    if (!temporal) throw new Error('a boolean condition applies to temporal rules only');
+    const selections = new Map<string, (present: unknown) => boolean>();
+    refs.forEach((r, i) => {
+      const has = (present: unknown) => (present as Set<number>).has(i);
+      selections.set(refName(r), has);
+      selections.set(r.id, has);
+    });
+    expr = compileCondition(c.condition, selections);
+    absenceTerms = /\bnot\b/i.test(c.condition);
+    for (const m of c.condition.matchAll(/\bnot\s+([^\s()]+)/gi)) {
+      const i = refs.findIndex((r) => refName(r) === m[1] || r.id === m[1]);
+      if (i < 0) throw new UnsupportedError(`"not" applies to rule names only, not to "${m[1]}"`);
+      negated.add(i);
+    }
+    if (absenceTerms && type === 'temporal_ordered')
+      throw new UnsupportedError('a negated term in a temporal_ordered condition');
+  } else if (temporal) {
+    threshold = c.condition
+      ? compileThreshold(c.condition).threshold
+      : { test: (n) => n >= refs.length, text: `gte ${refs.length}` };
+  } else {
+    if (!c.condition) throw new Error('correlation.condition is required for this type');
+    const compiled = compileThreshold(c.condition);
+    threshold = compiled.threshold;
+    fields = compiled.fields;
+    percentile = compiled.percentile;
+    if (type !== 'event_count' && !fields) throw new Error(`${type} needs condition.field`);
+    if (type === 'value_percentile' && percentile === undefined) percentile = 50;
+  }
+  const suppressMs = doc.soc?.suppress === undefined ? timespanMs : parseTimespan(doc.soc.suppress);
+  if (suppressMs === null) throw new Error(`soc.suppress "${doc.soc?.suppress}" is not a timespan`);
+  const evaluateOnAdd = temporal || !threshold!.test(0);
+  const evaluateOnExpiry =
+    !temporal && (threshold!.test(0) || type === 'value_avg' || type === 'value_percentile');
+  const compiled: CompiledCorrelation = {
+    kind: 'correlation',
+    key: doc.id ?? doc.name ?? stableId(raw.source),
+    id: doc.id ?? doc.name ?? stableId(raw.source),
+    name: doc.name,
+    title: doc.title,
+    level: doc.level ?? 'medium',
+    tags: doc.tags ?? [],
+    version: stableId(raw.source).slice(0, 8),
+    file: raw.file,
+    line: raw.line,
+    standalone: true,
+    correlations: [],
+    type,
+    refs,
+    groupBy,
+    groupFields,
+    timespanMs,
+    threshold,
+    fields,
+    percentile,
+    expr,
+    absenceTerms,
+    negated,
+    evaluateOnAdd,
+    evaluateOnExpiry,
+    suppressMs,
+    action: doc.soc?.action ?? 'reset',
+    crossTenant: doc.soc?.scope === 'cross-tenant',
+    riskScore: doc.soc?.risk_score,
+    generateRefs: doc.generate ?? c.generate ?? false,
+  };
+  return compiled;
+}
+
+function parseAliases(raw: unknown): Map<string, Map<string, string>> {
+  const out = new Map<string, Map<string, string>>();
+  if (raw === undefined || raw === null) return out;
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new Error('correlation.aliases must map alias → { rule: field }');
+  for (const [alias, perRule] of Object.entries(raw as Record<string, unknown>)) {
+    if (!perRule || typeof perRule !== 'object' || Array.isArray(perRule))
+      throw new Error(`alias "${alias}" must map rule names to fields`);
+    const m = new Map<string, string>();
+    for (const [rule, field] of Object.entries(perRule as Record<string, unknown>)) {
+      if (typeof field !== 'string' || !field)
+        throw new Error(`alias "${alias}": field for "${rule}" must be a string`);
+      m.set(rule, field);
+    }
+    out.set(alias, m);
+  }
+  return out;
+}
+
+function compileThreshold(condition: Record<string, unknown>): {
+  threshold: Threshold;
+  fields?: string[];
+  percentile?: number;
+} {
+  const { field, percentile, ...ops } = condition;
   const tests: ((n: number) => boolean)[] = [];
   const parts: string[] = [];
   for (const [op, raw] of Object.entries(ops)) {
@@ -248,9 +400,21 @@ function compileThreshold(
     parts.push(`${op} ${v}`);
   }
   if (tests.length === 0) throw new Error('correlation.condition has no comparison');
+  if (percentile !== undefined && (typeof percentile !== 'number' || percentile <= 0 || percentile > 100)) {
+    throw new Error('condition.percentile must be a number in (0, 100]');
+  }
+  const fields =
+    typeof field === 'string'
+      ? [field]
+      : Array.isArray(field) && field.every((f) => typeof f === 'string')
+        ? (field as string[])
+        : undefined;
+  if (field !== undefined && !fields)
+    throw new Error('condition.field must be a field name or a list of them');
   return {
     threshold: { test: (n) => tests.every((t) => t(n)), text: parts.join(' and ') },
-    field: typeof field === 'string' ? field : undefined,
+    fields,
+    percentile: percentile as number | undefined,
   };
 }
 

@@ -1,5 +1,6 @@
 // Compiled rules: what the loader produces and the engine runs.
 import type { Severity } from '@soc/schema';
+import type { Condition } from './condition.ts';
 import type { Predicate } from './modifiers.ts';
 
 export interface RuleLoadError {
@@ -20,14 +21,15 @@ interface CompiledBase {
   version: string;
   file: string;
   line: number;
+  /** alerts on its own: not referenced by a correlation, or referenced with generate: true */
+  standalone: boolean;
+  /** correlations that name this rule in `rules` */
+  correlations: CompiledCorrelation[];
 }
 
 export interface CompiledDetection extends CompiledBase {
   kind: 'detection';
   match: Predicate;
-  /** alerts on its own: not referenced by a correlation, or referenced with generate: true */
-  standalone: boolean;
-  correlations: CompiledCorrelation[];
 }
 
 export interface Threshold {
@@ -35,20 +37,56 @@ export interface Threshold {
   text: string;
 }
 
+export type CorrelationType =
+  | 'event_count'
+  | 'value_count'
+  | 'value_sum'
+  | 'value_avg'
+  | 'value_percentile'
+  | 'temporal'
+  | 'temporal_ordered';
+
+export type RuleRef = CompiledDetection | CompiledCorrelation;
+
 export interface CompiledCorrelation extends CompiledBase {
   kind: 'correlation';
-  type: 'event_count' | 'value_count';
+  type: CorrelationType;
+  /** the rules it correlates, in the order listed */
+  refs: RuleRef[];
+  /** group-by names (field names, or alias names) */
   groupBy: string[];
+  /** per ref (same order as refs): the event field each group-by name reads */
+  groupFields: string[][];
   timespanMs: number;
-  threshold: Threshold;
-  field?: string;
-  /** after firing, no new alert for the same group for this long (event time) */
+  /** the numeric condition (not for boolean temporal conditions) */
+  threshold?: Threshold;
+  /** value field(s) of value_* types; several fields count distinct tuples */
+  fields?: string[];
+  /** value_percentile: which percentile (default 50) */
+  percentile?: number;
+  /** temporal with a boolean condition over the refs' names: the condition over "present" ref indexes */
+  expr?: Condition;
+  /** the boolean condition negates a rule: decided when the watermark passes the deadline */
+  absenceTerms: boolean;
+  /** indexes of the refs the boolean condition negates ("not <name>") */
+  negated: Set<number>;
+  /** decided when an input arrives (the condition does not hold for an empty window) */
+  evaluateOnAdd: boolean;
+  /** decided as inputs leave the window: absence rules (the condition holds for an empty window), averages and percentiles */
+  evaluateOnExpiry: boolean;
+  /** after firing, no new alert for the group for this long (event time); the alert is updated instead */
   suppressMs: number;
   action: 'reset' | 'alert';
+  /** state keyed without the tenant; alerts belong to tenant "*" */
+  crossTenant: boolean;
+  riskScore?: number;
+  /** `generate: true`: the rules it names still alert on their own */
+  generateRefs: boolean;
 }
 
 export interface RuleSet {
   detections: CompiledDetection[];
+  /** in dependency order: a correlation comes after the correlations it names */
   correlations: CompiledCorrelation[];
   errors: RuleLoadError[];
 }

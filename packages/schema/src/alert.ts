@@ -17,6 +17,8 @@ export const alertSchema = z.strictObject({
     version: z.string().max(64),
     severity: z.enum(severities),
     tags: z.array(z.string().max(128)).max(64),
+    /** 0–100, from the rule's soc.risk_score */
+    risk_score: z.number().min(0).max(100).optional(),
   }),
   /** group-by field → value, e.g. { "source.ip": "203.0.113.9" } */
   group: z.record(z.string().max(128), z.string().max(512)),
@@ -29,6 +31,10 @@ export const alertSchema = z.strictObject({
   event_count: z.number().int().min(1),
   /** number of distinct values for value_count rules */
   distinct_count: z.number().int().min(0).optional(),
+  /** the measured number for value_sum / value_avg / value_percentile rules */
+  value: z.number().optional(),
+  /** 0 when raised; each update of the same alert (same id, new counts) adds one */
+  revision: z.number().int().min(0).optional(),
   evidence: z.strictObject({
     event_ids: z.array(z.string()).max(100),
     values: z.array(z.string()).max(100),

@@ -35,7 +35,7 @@ export function eventBatchHandler(deps: PipelineDeps) {
         deps.counters.dropped.inc({ reason: 'invalid_event' });
         continue;
       }
-      for (const alert of engine.process(event)) {
+      for (const alert of engine.process(event).alerts) {
         alerts.push(alert);
         deps.onAlert?.(alert, event);
       }

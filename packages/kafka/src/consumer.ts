@@ -26,6 +26,13 @@ export interface ConsumerLoopOptions {
   maxWaitTimeMs?: number;
   /** aborts start-up retries at shutdown */
   signal?: AbortSignal;
+  /**
+   * Which offset to commit after a handled batch (the next one to read, by default); null
+   * commits nothing yet — for consumers that commit only at their own checkpoints.
+   */
+  commitOffset?: (partition: number, nextOffset: string) => string | null;
+  /** told the partitions of `topic` this member holds after every rebalance */
+  onAssignment?: (partitions: number[]) => void;
 }
 
 export interface ConsumerLoop {
@@ -47,6 +54,7 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
   let crashed = false;
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     assigned = Object.keys(e.payload.memberAssignment).length > 0;
+    options.onAssignment?.(e.payload.memberAssignment[options.topic] ?? []);
     options.logger.info(
       { groupId: options.groupId, assignment: e.payload.memberAssignment },
       'joined consumer group',
@@ -80,14 +88,13 @@ export async function startConsumerLoop(options: ConsumerLoopOptions): Promise<C
         isRunning,
       });
       resolveOffset(batch.lastOffset());
-      await commitOffsetsIfNecessary({
-        topics: [
-          {
-            topic: batch.topic,
-            partitions: [{ partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }],
-          },
-        ],
-      });
+      const next = String(Number(batch.lastOffset()) + 1);
+      const offset = options.commitOffset ? options.commitOffset(batch.partition, next) : next;
+      if (offset !== null) {
+        await commitOffsetsIfNecessary({
+          topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }],
+        });
+      }
       await heartbeat();
     },
   });

@@ -739,7 +739,7 @@ export class Engine {
       buffer: part.buffer.toArray(),
       timers: part.timers.toArray(),
       groups: part.groups.map((groups, ci) => ({
-        rule: this.rules.correlations[ci]!.key,
+        rule: stateKey(this.rules.correlations[ci]!),
         entries: [...groups].map(([k, g]) => [
           k,
           {
@@ -766,7 +766,7 @@ export class Engine {
     part.released = s.released;
     part.seq = s.seq;
     part.releasedCount = s.releasedCount;
-    const byKey = new Map(this.rules.correlations.map((c, i) => [c.key, i]));
+    const byKey = new Map(this.rules.correlations.map((c, i) => [stateKey(c), i]));
     const remap = new Map<number, number>();
     (s.groups as { rule: string }[]).forEach((g, old) => {
       const now = byKey.get(g.rule);
@@ -856,4 +856,9 @@ function capAlert(c: CompiledCorrelation, cap: number, ts: number, detectedAt: D
     status: 'open',
     revision: 0,
   };
+}
+
+/** State survives a reload only for the same rule at the same version. */
+function stateKey(c: CompiledCorrelation): string {
+  return `${c.key}@${c.version}`;
 }

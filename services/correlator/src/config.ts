@@ -7,13 +7,21 @@ const defaultRulesDir = fileURLToPath(new URL('../../../rules', import.meta.url)
 
 export const correlatorEnv = z.object({
   ...commonEnv,
-  /** folder of rule files (YAML, Sigma detection and correlation rules) */
+  /** folder of rule files (YAML, Sigma detection and correlation rules); reloaded on change */
   CORRELATOR_RULES_DIR: env.string(defaultRulesDir),
   /** Kafka consumer group: instances with the same group share the partitions */
   CORRELATOR_GROUP_ID: env.string('soc-correlator'),
   /** a new group starts at the oldest event (true) or at new events only (false) */
   CORRELATOR_FROM_BEGINNING: env.bool(true),
-  /** address and port of /healthz, /readyz, /metrics */
+  /** how far behind the newest event time an event may arrive and still count, in ms */
+  CORRELATOR_ALLOWED_LATENESS_MS: env.int(2000, 0, 86_400_000),
+  /** how often each partition's state is checkpointed to Kafka (and its offset committed), in ms */
+  CORRELATOR_CHECKPOINT_INTERVAL_MS: env.int(5000, 100, 3_600_000),
+  /** a partition without events for this long has its event time advanced with the clock, in ms */
+  CORRELATOR_IDLE_ADVANCE_MS: env.int(10_000, 100, 86_400_000),
+  /** live groups per rule and partition; beyond it the least recent is evicted, counted and alerted */
+  CORRELATOR_MAX_GROUPS_PER_RULE: env.int(500_000, 10),
+  /** address and port of /healthz, /readyz, /metrics and the rules admin API */
   CORRELATOR_HOST: env.string('127.0.0.1'),
   CORRELATOR_PORT: env.port(8082),
 });

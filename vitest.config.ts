@@ -8,14 +8,22 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'rules/**/*.test.ts'],
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'services/*/src/**/*.test.ts',
+            'rules/**/*.test.ts',
+            'test/deploy/**/*.test.ts',
+          ],
           environment: 'node',
+          // property tests run thousands of cases: give them room on a busy 2-core machine
+          testTimeout: 30_000,
         },
       },
       {
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          exclude: ['test/deploy/**', '**/node_modules/**'],
           environment: 'node',
           globalSetup: ['test/harness/global-setup.ts'],
           testTimeout: 120_000,

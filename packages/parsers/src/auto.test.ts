@@ -1,6 +1,7 @@
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { detectedFormats } from './auto.ts';
-import { contractContext, fixtureLines } from './contract.ts';
+import { contractContext, FIXTURES_DIR, fixtureLines } from './contract.ts';
 import { getParser, runParser } from './registry.ts';
 
 describe('format=auto', () => {
@@ -21,4 +22,21 @@ describe('format=auto', () => {
       error: { code: 'unsupported' },
     });
   });
+});
+
+describe('format=auto on every fixture', () => {
+  const fixtures = readdirSync(FIXTURES_DIR).filter((f) => !f.includes('.expected.'));
+  for (const file of fixtures) {
+    const format = file.replace(/\.[^.]+$/, '');
+    it(`detects ${format} in ${file}`, () => {
+      const ctx = contractContext();
+      const direct = contractContext();
+      for (const line of fixtureLines(file)) {
+        const expected = runParser(getParser(format)!, line, direct);
+        const auto = runParser(getParser('auto')!, line, ctx);
+        if (!expected.ok) continue;
+        expect(auto.ok ? auto.event : auto, line).toEqual(expected.event);
+      }
+    });
+  }
 });

@@ -8,28 +8,48 @@ import { loadRuleText } from './loader.ts';
 
 const T0 = Date.UTC(2026, 10, 29, 10, 0, 0);
 let n = 0;
-/** A minimal event: the engine reads fields by path, so Sigma-taxonomy names work directly. */
+/** A minimal ECS event; Sigma-taxonomy shorthands (action, src_ip, dst_port...) become their ECS fields. */
 function ev(sec: number, fields: Record<string, unknown>, tenant = 'acme'): EcsEvent {
-  return {
+  const { action, event_type, src_ip, dst_ip, dest_ip, dst_port, bytes_out, ...rest } = fields;
+  const e: Record<string, unknown> = {
     '@timestamp': new Date(T0 + sec * 1000).toISOString(),
-    event: { id: `e${++n}`, kind: 'event', category: ['network'], type: ['info'] },
+    event: {
+      id: `e${++n}`,
+      kind: event_type === 'alert' ? 'alert' : 'event',
+      category: ['network'],
+      type: ['info'],
+      ...(action ? { action } : {}),
+    },
     organization: { id: tenant },
-    ...fields,
-  } as unknown as EcsEvent;
+    ...rest,
+  };
+  const source = {
+    ...(rest['source'] as object),
+    ...(src_ip ? { ip: src_ip } : {}),
+    ...(bytes_out !== undefined ? { bytes: bytes_out } : {}),
+  };
+  const destination = {
+    ...(rest['destination'] as object),
+    ...(dst_ip || dest_ip ? { ip: dst_ip ?? dest_ip } : {}),
+    ...(dst_port !== undefined ? { port: dst_port } : {}),
+  };
+  if (Object.keys(source).length > 0) e['source'] = source;
+  if (Object.keys(destination).length > 0) e['destination'] = destination;
+  return e as unknown as EcsEvent;
 }
 
 const BASE = `
 title: Firewall deny
 name: fw_deny
-detection: { sel: { action: deny }, condition: sel }
+detection: { sel: { event.action: deny }, condition: sel }
 ---
 title: IDS alert
 name: ids_alert
-detection: { sel: { event_type: alert }, condition: sel }
+detection: { sel: { event.kind: alert }, condition: sel }
 ---
 title: Firewall allow
 name: fw_allow
-detection: { sel: { action: allow }, condition: sel }
+detection: { sel: { event.action: allow }, condition: sel }
 `;
 
 function run(rules: string, events: (EcsEvent | number)[], lateness = 0): Alert[] {
@@ -83,21 +103,21 @@ describe('Sigma correlation types (spec examples)', () => {
   });
 
   it('value_sum, value_avg and value_percentile measure a numeric field', () => {
-    const sum = `title: Exfil\nname: exfil\ncorrelation: { type: value_sum, rules: [fw_allow], group-by: [src_ip], timespan: 1h, condition: { field: bytes_out, gt: 1000 } }`;
+    const sum = `title: Exfil\nname: exfil\ncorrelation: { type: value_sum, rules: [fw_allow], group-by: [src_ip], timespan: 1h, condition: { field: source.bytes, gt: 1000 } }`;
     const flows = [400, 500, 200].map((b, i) => ev(i, { action: 'allow', src_ip: 's', bytes_out: b }));
     expect(first(run(sum, flows))).toMatchObject([
       { value: 1100, window_end: new Date(T0 + 2000).toISOString() },
     ]);
-    const avg = `title: Avg\nname: avg\ncorrelation: { type: value_avg, rules: [fw_allow], group-by: [src_ip], timespan: 1h, condition: { field: bytes_out, gt: 440 } }`;
+    const avg = `title: Avg\nname: avg\ncorrelation: { type: value_avg, rules: [fw_allow], group-by: [src_ip], timespan: 1h, condition: { field: source.bytes, gt: 440 } }`;
     expect(first(run(avg, flows))).toMatchObject([
       { value: 450, window_end: new Date(T0 + 1000).toISOString() },
     ]);
     // an average can also rise as flows leave the window: 200 alone, after the others expire
-    const low = `title: Low avg\nname: low\ncorrelation: { type: value_avg, rules: [fw_allow], group-by: [src_ip], timespan: 1h, condition: { field: bytes_out, lt: 250 } }`;
+    const low = `title: Low avg\nname: low\ncorrelation: { type: value_avg, rules: [fw_allow], group-by: [src_ip], timespan: 1h, condition: { field: source.bytes, lt: 250 } }`;
     expect(first(run(low, [...flows, 3601]))).toMatchObject([
       { value: 200, window_end: new Date(T0 + 3_601_000).toISOString() },
     ]);
-    const pct = `title: P90\nname: p90\ncorrelation: { type: value_percentile, rules: [fw_allow], group-by: [src_ip], timespan: 1h, condition: { field: bytes_out, percentile: 90, gte: 500 } }`;
+    const pct = `title: P90\nname: p90\ncorrelation: { type: value_percentile, rules: [fw_allow], group-by: [src_ip], timespan: 1h, condition: { field: source.bytes, percentile: 90, gte: 500 } }`;
     expect(first(run(pct, [...flows, 4000]))[0]?.value).toBe(500);
   });
 
@@ -111,7 +131,7 @@ correlation:
   timespan: 10m
   aliases:
     attacker: { ids_alert: src_ip, fw_allow: source.ip }
-    victim: { ids_alert: dest_ip, fw_allow: destination.ip }`;
+    victim: { ids_alert: dst_ip, fw_allow: destination.ip }`;
     const alerts = run(rule, [
       ev(0, { action: 'allow', source: { ip: '1.1.1.1' }, destination: { ip: '10.0.0.1' } }),
       ev(60, { event_type: 'alert', src_ip: '1.1.1.1', dest_ip: '10.0.0.1' }),

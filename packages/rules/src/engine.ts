@@ -275,7 +275,7 @@ export class Engine {
       if (!group) continue;
       if (t.kind === 'suppress_end') {
         if (group.episode && group.suppressedUntil <= t.at) {
-          if (group.episode.dirty) alerts.push(this.emitRevision(group.episode, t.at));
+          if (group.episode.dirty && c.standalone) alerts.push(this.emitRevision(group.episode, t.at));
           group.episode = null;
         }
       } else if (t.kind === 'expiry') {
@@ -389,7 +389,7 @@ export class Engine {
     if (c.evaluateOnExpiry) this.schedule(part, { at: ts + c.timespanMs, c: ci, key, kind: 'expiry' });
 
     if (ts < g.suppressedUntil && g.episode) {
-      this.updateEpisode(g.episode, ts, id, value, alerts);
+      this.updateEpisode(g.episode, ts, id, value, c.standalone ? alerts : []);
       return;
     }
     if (c.evaluateOnAdd && this.measureHolds(c, g)) this.fire(part, ci, key, g, ts, alerts);
@@ -414,7 +414,7 @@ export class Engine {
     const refs = c.refs.map((r, i) => (r === c.refs[ref] ? i : -1)).filter((i) => i >= 0);
     for (const r of refs) g.perRef![r]!.push(ts);
     if (ts < g.suppressedUntil && g.episode) {
-      this.updateEpisode(g.episode, ts, g.recent.at(-1)!.id, undefined, alerts);
+      this.updateEpisode(g.episode, ts, g.recent.at(-1)!.id, undefined, c.standalone ? alerts : []);
       return;
     }
     if (c.type === 'temporal_ordered') {

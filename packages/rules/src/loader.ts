@@ -9,8 +9,8 @@ import { LineCounter, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { compileCondition } from './condition.ts';
 import { compileDetection } from './detection.ts';
-import { compileLogsource } from './logsource.ts';
 import { type Predicate, UnsupportedError } from './modifiers.ts';
+import { mapDetection, mapField } from './pipelines.ts';
 import { parseTimespan } from './timespan.ts';
 import type { CompiledCorrelation, CompiledDetection, RuleLoadError, RuleSet, Threshold } from './types.ts';
 
@@ -147,8 +147,20 @@ function compileRuleDocs(docs: (RawDoc | RuleLoadError)[]): RuleSet {
     }
     try {
       const d = parsed.data;
-      const logsource: Predicate | null = compileLogsource(d.logsource ?? {});
-      const detect = compileDetection(d.detection);
+      // Sigma field names (generic taxonomy, Zeek, Suricata) become ECS fields through the
+      // field-mapping pipelines; the logsource becomes conditions on the event
+      const ls = d.logsource ?? {};
+      const logsourceSpec = {
+        category: typeof ls['category'] === 'string' ? ls['category'] : undefined,
+        product: typeof ls['product'] === 'string' ? ls['product'] : undefined,
+        service: typeof ls['service'] === 'string' ? ls['service'] : undefined,
+      };
+      const mapped = mapDetection(d.detection, logsourceSpec);
+      const detect = compileDetection(mapped.detection);
+      const logsource: Predicate | null =
+        mapped.conditions.length > 0
+          ? compileDetection({ logsource: mapped.conditions, condition: 'logsource' })
+          : null;
       detections.push({
         kind: 'detection',
         key: d.id ?? d.name ?? stableId(raw.source),
@@ -161,6 +173,7 @@ function compileRuleDocs(docs: (RawDoc | RuleLoadError)[]): RuleSet {
         file: raw.file,
         line: raw.line,
         match: logsource ? (e) => logsource(e) && detect(e) : detect,
+        logsource: logsourceSpec,
         standalone: true,
         correlations: [],
       });
@@ -269,13 +282,17 @@ function compileCorrelation(
         throw new Error(`alias "${alias}" names rule "${name}", which correlation.rules does not list`);
     }
   }
+  // field names follow the named rule's logsource through the mapping pipelines (src_ip →
+  // source.ip); a correlation named in rules offers its own group-by names as they are
+  const ecsName = (field: string, r: CompiledDetection | CompiledCorrelation) =>
+    r.kind === 'detection' ? (mapField(field, r.logsource) ?? field) : field;
   const groupFields = refs.map((r) =>
     groupBy.map((g) => {
       const perRule = aliases.get(g);
-      if (!perRule) return g;
+      if (!perRule) return ecsName(g, r);
       const field = perRule.get(refName(r)) ?? perRule.get(r.id);
       if (!field) throw new Error(`alias "${g}" gives no field for rule "${refName(r)}"`);
-      return field;
+      return ecsName(field, r);
     }),
   );
 
@@ -311,7 +328,8 @@ function compileCorrelation(
     if (!c.condition) throw new Error('correlation.condition is required for this type');
     const compiled = compileThreshold(c.condition);
     threshold = compiled.threshold;
-    fields = compiled.fields;
+    const firstDetection = refs.find((r) => r.kind === 'detection');
+    fields = compiled.fields?.map((f) => (firstDetection ? ecsName(f, firstDetection) : f));
     percentile = compiled.percentile;
     if (type !== 'event_count' && !fields) throw new Error(`${type} needs condition.field`);
     if (type === 'value_percentile' && percentile === undefined) percentile = 50;

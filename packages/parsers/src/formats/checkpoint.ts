@@ -1,0 +1,596 @@
+// Check Point Log Exporter syslog (Security Gateway / Threat Prevention / audit logs).
+//
+// References: "Check Point Log Exporter" (sk122323 and the Log Exporter Administration Guide,
+// https://sc1.checkpoint.com/documents/R81/WebAdminGuides/EN/CP_R81_LoggingAndMonitoring_AdminGuide/Topics-LMG/Log-Exporter-Appendix.htm)
+// and "Description of Fields in Check Point Logs" (sk144192,
+// https://support.checkpoint.com/results/sk/sk144192) with the Threat Prevention field list
+// (https://sc1.checkpoint.com/documents/Best_Practices/CP_R80.20_Best_Practices_for_Threat_Prevention/Content/Topics/Log_Fields.htm).
+//
+// Grammar, three body shapes after an optional syslog header:
+//  - "syslog" format: <PRI>1 TIMESTAMP HOST CheckPoint PROCID - [key:"value"; key:"value"; ...]
+//    (values always quoted; \" \\ \] escape; a value may hold ";", "[", "]"; some keys are
+//    written with a doubled colon, sys_message::"...")
+//  - plain key="value" pairs separated by spaces, bare or inside an RFC 5424 SD element
+//    ([Fields@1.3.6.1.4.1.2620 key="value" ...])
+//  - "splunk" format: key=value|key=value| (\| \= escape)
+// The first occurrence of a key wins (rule fields repeat once per policy layer; the first
+// is the parent layer's rule).
+// Fields used: time (epoch s, or ms), action, product (or ProductName), src, dst, proto
+// (IANA number), s_port, service (destination port), service_id, xlatesrc, xlatedst,
+// xlatesport, xlatedport, inzone, outzone, ifname+ifdir, conn_direction, rule_name,
+// rule_uid, rule, originsicname, hostname, src_user_name, dst_user_name, src_machine_name,
+// dst_machine_name, bytes, packets, client_inbound/outbound_bytes/packets, sent_bytes,
+// received_bytes, elapsed, start_time, IPS: attack, attack_info, protection_name,
+// protection_id, protection_type, severity, confidence_level; Anti-Bot/Anti-Virus/Threat
+// Emulation: malware_action, malware_rule_id, protection_*, resource, http_host, method,
+// user_agent, file_name, file_md5/sha1/sha256; audit: administrator, operation, audit_status.
+//
+// Decisions:
+//  - Time: the body's "time" (epoch, UTC) wins, else the RFC 5424 header time (zone
+//    honoured; a zoneless "YYYY-MM-DD hh:mm:ss" header is read as UTC), else ctx.receivedAt.
+//  - Products: VPN-1 & FireWall-1/Firewall → network events (Accept → allowed; Drop,
+//    Reject, Block → denied); SmartDefense/IPS → intrusion_detection alerts; Anti-Bot,
+//    Anti Malware, Anti-Virus, Threat Emulation/Extraction → malware alerts (Prevent, Block,
+//    Drop, Reject → denied; Detect, Accept, Inform → allowed); URL Filtering/Application
+//    Control → network(/web) events; logs without src/dst are audit (administrator/operation)
+//    or system events.
+//  - event.severity keeps Check Point's numeric scale 0 Informational, 1 Low, 2 Medium,
+//    3 High, 4 Critical; the same words in text form are mapped to those numbers.
+//    confidence_level has no ECS field here and is not mapped.
+//  - IPS: rule.id = protection_id, rule.name = protection_name (else attack_info/attack),
+//    rule.category = attack. Malware blades: rule.id = protection_id (else malware_rule_id),
+//    rule.name = protection_name, rule.category = malware_action (else protection_type).
+//    Firewall: rule.id = rule_uid (else rule number), rule.name = rule_name.
+//  - observer.name is the gateway object name (CN of originsicname), else the hostname
+//    field or the syslog host; the syslog host itself (often the exporting management or
+//    log server) is log.syslog.hostname.
+//  - ifname goes to observer.ingress (ifdir inbound) or observer.egress (ifdir outbound);
+//    inzone/outzone are source.zone/destination.zone; conn_direction (Incoming, Outgoing,
+//    Internal, External) is network.direction. NAT 0.0.0.0 / port 0, or a translated
+//    address equal to the original, mean "no translation".
+//  - Byte/packet counters: the client side (client_inbound_* = sent by the source,
+//    client_outbound_* = sent to it) else sent_bytes/received_bytes; bytes/packets totals
+//    are network.bytes/packets; elapsed (s) is event.duration.
+import type { EcsEvent } from '@soc/schema';
+import {
+  baseEvent,
+  compact,
+  ianaNumber,
+  isIp,
+  isoTimestamp,
+  toCount,
+  toPort,
+  transportName,
+} from '../common.ts';
+import { splitSyslogHeader } from '../syslog-header.ts';
+import { fail, type ParseResult, type Parser } from '../types.ts';
+
+type Fields = Map<string, string>;
+
+type Blade =
+  | 'firewall'
+  | 'ips'
+  | 'anti_bot'
+  | 'anti_malware'
+  | 'anti_virus'
+  | 'threat_emulation'
+  | 'threat_extraction'
+  | 'url_filtering'
+  | 'application_control';
+
+const BLADES: Record<string, Blade> = {
+  'vpn-1 & firewall-1': 'firewall',
+  'vpn-1': 'firewall',
+  'firewall-1': 'firewall',
+  firewall: 'firewall',
+  smartdefense: 'ips',
+  ips: 'ips',
+  'anti-bot': 'anti_bot',
+  'anti bot': 'anti_bot',
+  'anti malware': 'anti_malware',
+  'anti-malware': 'anti_malware',
+  'anti-virus': 'anti_virus',
+  'anti virus': 'anti_virus',
+  'new anti virus': 'anti_virus',
+  'threat emulation': 'threat_emulation',
+  'threat extraction': 'threat_extraction',
+  'url filtering': 'url_filtering',
+  'application control': 'application_control',
+};
+
+const MALWARE_BLADES = new Set<Blade>([
+  'anti_bot',
+  'anti_malware',
+  'anti_virus',
+  'threat_emulation',
+  'threat_extraction',
+]);
+
+const DENIED = new Set(['drop', 'reject', 'block', 'prevent', 'deny', 'blocked', 'dropped', 'rejected']);
+const ALLOWED = new Set(['accept', 'allow', 'detect', 'inform', 'ask', 'bypass', 'redirect', 'allowed']);
+
+const SEVERITY: Record<string, number> = {
+  informational: 0,
+  info: 0,
+  low: 1,
+  medium: 2,
+  high: 3,
+  critical: 4,
+};
+
+const DIRECTION: Record<string, 'inbound' | 'outbound' | 'internal' | 'external'> = {
+  incoming: 'inbound',
+  inbound: 'inbound',
+  outgoing: 'outbound',
+  outbound: 'outbound',
+  internal: 'internal',
+  external: 'external',
+};
+
+const SERVICE_PROTOCOL: Record<string, string> = {
+  http: 'http',
+  https: 'https',
+  'domain-udp': 'dns',
+  'domain-tcp': 'dns',
+  dns: 'dns',
+  ssh: 'ssh',
+  telnet: 'telnet',
+  ftp: 'ftp',
+  smtp: 'smtp',
+  smtps: 'smtps',
+  pop3: 'pop3',
+  imap: 'imap',
+  imaps: 'imaps',
+  ntp: 'ntp',
+  'ntp-udp': 'ntp',
+  'ntp-tcp': 'ntp',
+  snmp: 'snmp',
+  ldap: 'ldap',
+  ldaps: 'ldaps',
+  kerberos: 'kerberos',
+  'kerberos-udp': 'kerberos',
+  'microsoft-ds': 'smb',
+  remote_desktop_protocol: 'rdp',
+  syslog: 'syslog',
+  bootp: 'dhcp',
+  'dhcp-request': 'dhcp',
+  sip: 'sip',
+  bgp: 'bgp',
+};
+
+const str = (v: string | undefined, max: number): string | undefined =>
+  v === undefined || v === '' ? undefined : v.length > max ? v.slice(0, max) : v;
+
+export const checkpointParser: Parser = {
+  name: 'checkpoint',
+  description:
+    'Check Point Log Exporter syslog ([key:"value"; ...] in RFC 5424, key="value" and key=value| variants)',
+  sniff: (line) =>
+    (line.includes('CheckPoint') || line.includes('product') || line.includes('ProductName')) &&
+    (line.includes('loguid') ||
+      line.includes('origin:"') ||
+      line.includes('origin=') ||
+      line.includes('ProductName=') ||
+      line.includes('product:"')),
+  parse(line, ctx): ParseResult {
+    if (line.trim() === '') return fail('empty', 'empty line');
+    const header = readHeader(line, ctx.receivedAt);
+    const f = parseFields(header.body);
+    if (!f) return fail('syntax', 'not a Check Point log: no key:"value", key="value" or key=value| pairs');
+    const product = f.get('product') ?? f.get('ProductName');
+    if (
+      product === undefined &&
+      f.get('loguid') === undefined &&
+      f.get('origin') === undefined &&
+      f.get('originsicname') === undefined
+    )
+      return fail('syntax', 'not a Check Point log: none of product, loguid, origin, originsicname');
+
+    const timestamp = epoch(f.get('time')) ?? header.timestamp ?? ctx.receivedAt;
+    const src = isIp(f.get('src')) ? f.get('src') : undefined;
+    const dst = isIp(f.get('dst')) ? f.get('dst') : undefined;
+    const productKey = product?.toLowerCase() ?? '';
+    let blade: Blade | undefined = BLADES[productKey];
+    if (!blade && (src || dst)) blade = productKey === '' ? 'firewall' : undefined;
+    const action = str(f.get('action')?.toLowerCase(), 128);
+    const observerName = str(cn(f.get('originsicname')) ?? f.get('hostname') ?? header.host, 255);
+    const observer: NonNullable<EcsEvent['observer']> = {
+      vendor: 'Check Point',
+      product: str(product, 128),
+      type: 'firewall',
+      name: observerName,
+    };
+    const ifname = f.get('ifname') === 'daemon' ? undefined : str(f.get('ifname'), 64); // "daemon": the gateway itself
+    const ifdir = f.get('ifdir')?.toLowerCase();
+    if (ifname && ifdir === 'inbound') observer.ingress = { interface: { name: ifname } };
+    else if (ifname && ifdir === 'outbound') observer.egress = { interface: { name: ifname } };
+    const log: EcsEvent['log'] =
+      header.host || header.app
+        ? { syslog: { hostname: str(header.host, 255), appname: str(header.app, 128) } }
+        : undefined;
+    const key = f.get('origin') ?? observerName ?? '';
+    const message = str(f.get('description') ?? f.get('sys_message') ?? f.get('additional_info'), 8192);
+
+    if (!src && !dst) {
+      // audit (management) or system log
+      const admin = str(f.get('administrator'), 255);
+      const operation = f.get('operation');
+      let category: EcsEvent['event']['category'] = ['host'];
+      let type: EcsEvent['event']['type'] = ['info'];
+      if (admin || operation) {
+        const op = operation?.toLowerCase().replaceAll(' ', '') ?? '';
+        category = op === 'login' || op === 'logout' ? ['authentication'] : ['configuration'];
+        if (op === 'login') type = ['start'];
+        else if (op === 'logout') type = ['end'];
+      }
+      const status = (f.get('audit_status') ?? f.get('operation_results') ?? f.get('status'))?.toLowerCase();
+      const outcome: EcsEvent['event']['outcome'] =
+        status === 'success' || status === 'succeeded'
+          ? 'success'
+          : status === 'failure' || status === 'failed'
+            ? 'failure'
+            : undefined;
+      const base = baseEvent(ctx, timestamp, line, key, {
+        kind: 'event',
+        category,
+        type,
+        action: str(operation?.toLowerCase() ?? action, 128),
+        outcome,
+        severity: severity(f.get('severity')),
+        dataset: admin || operation ? 'checkpoint.audit' : 'checkpoint.system',
+        module: 'checkpoint',
+      });
+      return {
+        ok: true,
+        event: compact({
+          ...base,
+          // audit logs come from the management server, not a gateway
+          observer: admin || operation ? { ...observer, type: undefined } : observer,
+          user: admin ? { name: admin } : undefined,
+          message: message ?? str(f.get('subject') ?? f.get('comment'), 8192),
+          log,
+        }),
+      };
+    }
+
+    const denied = action !== undefined && DENIED.has(action);
+    const allowed = action !== undefined && ALLOWED.has(action);
+    const verdict: EcsEvent['event']['type'] = denied ? ['denied'] : allowed ? ['allowed'] : [];
+    const outcome: EcsEvent['event']['outcome'] = denied ? 'failure' : allowed ? 'success' : undefined;
+    let kind: EcsEvent['event']['kind'] = 'event';
+    let category: EcsEvent['event']['category'] = ['network'];
+    let type: EcsEvent['event']['type'] = ['connection', ...verdict];
+    let rule: EcsEvent['rule'] = {
+      id: str(f.get('rule_uid') ?? f.get('rule'), 128),
+      name: str(f.get('rule_name'), 512),
+    };
+    if (blade === 'ips') {
+      kind = 'alert';
+      category = ['network', 'intrusion_detection'];
+      type = verdict.length ? verdict : ['info'];
+      rule = {
+        id: str(f.get('protection_id'), 128),
+        name: str(f.get('protection_name') ?? f.get('attack_info') ?? f.get('attack'), 512),
+        category: str(f.get('attack') ?? f.get('protection_type'), 256),
+      };
+    } else if (blade && MALWARE_BLADES.has(blade)) {
+      const benign = f.get('verdict')?.toLowerCase() === 'benign';
+      kind = benign ? 'event' : 'alert';
+      category = ['network', 'malware'];
+      type = verdict.length ? verdict : ['info'];
+      rule = {
+        id: str(f.get('protection_id') ?? f.get('malware_rule_id'), 128),
+        name: str(f.get('protection_name') ?? f.get('malware_family'), 512),
+        category: str(f.get('malware_action') ?? f.get('protection_type'), 256),
+      };
+    } else if (blade === 'url_filtering') {
+      category = ['network', 'web'];
+      rule.category = str(f.get('matched_category') ?? f.get('app_category') ?? f.get('categories'), 256);
+    } else if (blade === 'application_control') {
+      rule.category = str(f.get('app_category') ?? f.get('matched_category'), 256);
+    }
+
+    const proto = f.get('proto');
+    const protoNum =
+      proto && /^\d{1,3}$/.test(proto) && Number(proto) <= 255 ? String(Number(proto)) : undefined;
+    const transport = protoNum ? str(transportName(protoNum), 32) : undefined;
+    const srcPort = toPort(f.get('s_port') ?? f.get('sport_svc'));
+    const dstPort = toPort(f.get('service') ?? f.get('svc'));
+    const serviceId = f.get('service_id')?.toLowerCase();
+    const app = f.get('appi_name');
+    const direction = DIRECTION[f.get('conn_direction')?.toLowerCase() ?? ''];
+    const elapsed = toCount(f.get('elapsed'));
+    const start = epoch(f.get('start_time'));
+    const base = baseEvent(ctx, timestamp, line, key, {
+      kind,
+      category,
+      type,
+      action,
+      outcome,
+      severity: severity(f.get('severity')),
+      reason: str(f.get('drop_reason') ?? f.get('tcp_packet_out_of_state') ?? f.get('reason'), 1024),
+      duration: elapsed !== undefined ? toCount(elapsed * 1e9) : undefined,
+      start: start?.toISOString(),
+      dataset: `checkpoint.${blade ?? 'log'}`,
+      module: 'checkpoint',
+    });
+    const resource = f.get('resource');
+    const host = f.get('http_host');
+    const ua = f.get('user_agent');
+    const method = f.get('method');
+    const hashes: Record<string, string> = {};
+    for (const [field, algo, len] of [
+      ['file_md5', 'md5', 32],
+      ['file_sha1', 'sha1', 40],
+      ['file_sha256', 'sha256', 64],
+    ] as const) {
+      const h = f.get(field);
+      if (h && h.length === len && /^[0-9a-fA-F]+$/.test(h)) hashes[algo] = h.toLowerCase();
+    }
+    const fileName = str(f.get('file_name'), 1024);
+    return {
+      ok: true,
+      event: compact({
+        ...base,
+        observer,
+        source: {
+          ip: src,
+          port: srcPort,
+          bytes: toCount(f.get('client_inbound_bytes') ?? f.get('sent_bytes')),
+          packets: toCount(f.get('client_inbound_packets')),
+          nat: nat(f.get('xlatesrc'), f.get('xlatesport') ?? f.get('xlatesport_svc'), src, srcPort),
+          zone: str(f.get('inzone'), 128),
+          user: userName(f.get('src_user_name') ?? f.get('user')),
+          domain: str(f.get('src_machine_name'), 255),
+        },
+        destination: {
+          ip: dst,
+          port: dstPort,
+          bytes: toCount(f.get('client_outbound_bytes') ?? f.get('received_bytes')),
+          packets: toCount(f.get('client_outbound_packets')),
+          nat: nat(f.get('xlatedst'), f.get('xlatedport') ?? f.get('xlatedport_svc'), dst, dstPort),
+          zone: str(f.get('outzone'), 128),
+          user: userName(f.get('dst_user_name')),
+          domain: str(f.get('dst_machine_name'), 255),
+        },
+        network: {
+          transport,
+          iana_number: transport && protoNum ? (ianaNumber(transport) ?? protoNum) : undefined,
+          protocol: serviceId ? SERVICE_PROTOCOL[serviceId] : undefined,
+          application: str(app?.toLowerCase(), 128),
+          direction,
+          bytes: toCount(f.get('bytes')),
+          packets: toCount(f.get('packets')),
+        },
+        rule,
+        url: resource ? splitUrl(resource) : host ? { domain: str(host, 255) } : undefined,
+        http: method ? { request: { method: str(method, 16) } } : undefined,
+        user_agent: ua ? { original: str(ua, 2048) } : undefined,
+        file: fileName || Object.keys(hashes).length ? { name: fileName, hash: hashes } : undefined,
+        message,
+        log,
+      }),
+    };
+  },
+};
+
+interface Header {
+  timestamp?: Date;
+  host?: string;
+  app?: string;
+  body: string;
+}
+
+/** Splits off the syslog header. Check Point's RFC 5424 form is read by hand (its SD is not RFC-conformant). */
+function readHeader(line: string, receivedAt: Date): Header {
+  if (line.charCodeAt(0) === 60) {
+    const gt = line.indexOf('>');
+    if (gt > 0 && gt <= 4 && line.charCodeAt(gt + 1) === 49 && line.charCodeAt(gt + 2) === 32) {
+      // <PRI>1 TIMESTAMP [TIME] HOST APP PROCID MSGID BODY
+      const tokens: string[] = [];
+      let i = gt + 3;
+      while (tokens.length < 5 && i < line.length) {
+        const sp = line.indexOf(' ', i);
+        const end = sp < 0 ? line.length : sp;
+        tokens.push(line.slice(i, end));
+        i = end + 1;
+        if (tokens.length === 1 && /^\d{4}-\d{2}-\d{2}$/.test(tokens[0]!)) {
+          // "2018-03-21 17:25:25": date and time written apart
+          const sp2 = line.indexOf(' ', i);
+          const end2 = sp2 < 0 ? line.length : sp2;
+          tokens[0] = `${tokens[0]}T${line.slice(i, end2)}`;
+          i = end2 + 1;
+        }
+      }
+      if (tokens.length === 5) {
+        const nil = (v: string | undefined) => (v === '-' ? undefined : v);
+        return {
+          timestamp: timestampOf(tokens[0]!),
+          host: nil(tokens[1]),
+          app: nil(tokens[2]),
+          body: line.slice(Math.min(i, line.length)),
+        };
+      }
+    }
+  }
+  const h = splitSyslogHeader(line, receivedAt);
+  if (h.message !== line) return { timestamp: h.timestamp, host: h.hostname, app: h.app, body: h.message };
+  return { body: line };
+}
+
+function timestampOf(text: string): Date | undefined {
+  const d = isoTimestamp(text);
+  return d && valid(d) ? d : undefined;
+}
+
+/** The key/value pairs of the body, in any of the three shapes; null when there are none. */
+export function parseFields(body: string): Fields | null {
+  let text = body.trim();
+  if (text.startsWith('- ')) text = text.slice(2).trimStart();
+  if (text.charCodeAt(0) !== 91) {
+    // an unrecognised header in front of a bracketed body: "... CheckPoint 1234 - [key:"v"; ...]"
+    const firstSpace = text.indexOf(' ');
+    const firstWord = firstSpace < 0 ? text : text.slice(0, firstSpace);
+    const br = text.indexOf(' [');
+    if (br >= 0 && text.endsWith(']') && !firstWord.includes(':') && !firstWord.includes('='))
+      text = text.slice(br + 1);
+  }
+  if (text.charCodeAt(0) === 91) {
+    text = text.slice(1, text.endsWith(']') ? -1 : undefined);
+    // an RFC 5424 SD-ID ("Fields@1.3.6.1.4.1.2620") before the pairs
+    const sp = text.indexOf(' ');
+    const at = text.indexOf('@');
+    if (at >= 0 && sp > at && !text.slice(0, sp).includes('=') && !text.slice(0, sp).includes(':"'))
+      text = text.slice(sp + 1);
+  }
+  const out: Fields = new Map();
+  let pipeMode: boolean | undefined;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    let c = text.charCodeAt(i);
+    while (i < n && (c === 32 || c === 59 || c === 124 || c === 9)) c = text.charCodeAt(++i); // space ; | tab
+    if (i >= n) break;
+    // key: up to ':' or '='
+    let k = i;
+    while (k < n) {
+      const kc = text.charCodeAt(k);
+      if (kc === 58 || kc === 61 || kc === 32 || kc === 34) break;
+      k++;
+    }
+    const sep = text.charCodeAt(k);
+    if (k >= n || k === i || (sep !== 58 && sep !== 61)) {
+      // not a pair: skip this word
+      const sp = text.indexOf(' ', k + 1);
+      if (sp < 0) break;
+      i = sp + 1;
+      continue;
+    }
+    const key = text.slice(i, k);
+    let v = k + 1;
+    while (v < n && text.charCodeAt(v) === sep) v++; // "sys_message::"
+    let value: string;
+    if (text.charCodeAt(v) === 34) {
+      let q = text.indexOf('"', v + 1);
+      while (q > 0 && isEscaped(text, q)) q = text.indexOf('"', q + 1);
+      const end = q < 0 ? n : q;
+      value = text.slice(v + 1, end);
+      if (value.includes('\\')) value = unescapeValue(value);
+      i = end + 1;
+    } else {
+      if (pipeMode === undefined) {
+        const pipe = text.indexOf('|', v);
+        const sp = text.indexOf(' ', v);
+        // splunk format: records end with "|", and values may hold spaces
+        pipeMode = pipe >= 0 && (text.endsWith('|') || sp < 0 || pipe < sp);
+      }
+      let end = v;
+      while (end < n) {
+        const ec = text.charCodeAt(end);
+        if (ec === 92) {
+          end += 2;
+          continue;
+        }
+        if (ec === 124 || (!pipeMode && (ec === 59 || ec === 32))) break;
+        end++;
+      }
+      end = Math.min(end, n);
+      value = text.slice(v, end);
+      if (value.includes('\\')) value = unescapeValue(value);
+      i = end;
+    }
+    if (!out.has(key)) out.set(key, value);
+  }
+  return out.size > 0 ? out : null;
+}
+
+function isEscaped(text: string, at: number): boolean {
+  let backslashes = 0;
+  for (let j = at - 1; j >= 0 && text.charCodeAt(j) === 92; j--) backslashes++;
+  return backslashes % 2 === 1;
+}
+
+function unescapeValue(v: string): string {
+  let out = '';
+  for (let j = 0; j < v.length; j++) {
+    const ch = v[j]!;
+    if (ch === '\\' && j + 1 < v.length) {
+      out += v[j + 1];
+      j++;
+    } else out += ch;
+  }
+  return out;
+}
+
+/** Epoch seconds (10 digits) or milliseconds (13 digits) as a Date. */
+function epoch(v: string | undefined): Date | undefined {
+  if (!v || !/^\d{9,13}$/.test(v)) return undefined;
+  const d = new Date(v.length > 11 ? Number(v) : Number(v) * 1000);
+  return valid(d) ? d : undefined;
+}
+
+function valid(d: Date): boolean {
+  const t = d.getTime();
+  return Number.isFinite(t) && t > 0 && t < 253402300800000;
+}
+
+function severity(v: string | undefined): number | undefined {
+  if (!v) return undefined;
+  if (/^[0-4]$/.test(v)) return Number(v);
+  return SEVERITY[v.toLowerCase()];
+}
+
+/** "CN=gw-hq-01,O=mgmt.example.local.abc123" → "gw-hq-01". */
+function cn(v: string | undefined): string | undefined {
+  if (!v) return undefined;
+  const lower = v.slice(0, 3).toLowerCase();
+  if (lower !== 'cn=') return undefined;
+  const comma = v.indexOf(',');
+  return str(v.slice(3, comma < 0 ? undefined : comma), 255);
+}
+
+/** The post-NAT address; absent when unset (0.0.0.0, ::, port 0) or equal to the original. */
+function nat(
+  ip: string | undefined,
+  port: string | undefined,
+  origIp: string | undefined,
+  origPort: number | undefined,
+): { ip?: string; port?: number } | undefined {
+  const natIp = isIp(ip) && ip !== '0.0.0.0' && ip !== '::' ? ip : undefined;
+  const natPort = toPort(port) || undefined;
+  if (!natIp && !natPort) return undefined;
+  if ((natIp === undefined || natIp === origIp) && (natPort === undefined || natPort === origPort))
+    return undefined;
+  return { ip: natIp, port: natPort };
+}
+
+function userName(v: string | undefined): { name: string } | undefined {
+  const name = str(v, 255);
+  return name ? { name } : undefined;
+}
+
+function splitUrl(v: string): EcsEvent['url'] {
+  const scheme = v.indexOf('://');
+  const rest = scheme > 0 && scheme < 10 ? v.slice(scheme + 3) : v;
+  let hostEnd = rest.length;
+  for (const ch of ['/', '?', '#']) {
+    const at = rest.indexOf(ch);
+    if (at >= 0 && at < hostEnd) hostEnd = at;
+  }
+  const authority = rest.slice(0, hostEnd);
+  const host = authority.startsWith('[')
+    ? authority.slice(1, Math.max(1, authority.indexOf(']')))
+    : authority.split(':')[0];
+  const tail = rest.slice(hostEnd);
+  const q = tail.indexOf('?');
+  const pathPart = q >= 0 ? tail.slice(0, q) : tail;
+  const hash = pathPart.indexOf('#');
+  let query = q >= 0 ? tail.slice(q + 1) : undefined;
+  if (query?.includes('#')) query = query.slice(0, query.indexOf('#'));
+  return {
+    original: str(v, 8192),
+    domain: str(host, 255),
+    path: str(hash >= 0 ? pathPart.slice(0, hash) : pathPart, 8192),
+    query: str(query, 8192),
+  };
+}

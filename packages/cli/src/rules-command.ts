@@ -2,7 +2,7 @@
 // soc rules test --rules <dir> [events.ndjson]
 //   with an events file: run the events through the engine in event time, alerts as NDJSON
 //   without: run every behaviour test (<rule>.test.yaml) under <dir> and report
-import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Engine, loadRuleDir, runBehaviourFile } from '@soc/rules';

@@ -36,7 +36,7 @@ export interface EngineOptions {
   clock?: (eventTimeMs: number) => Date;
   /** how far behind the latest event time an event may arrive and still count */
   allowedLatenessMs?: number;
-  /** live groups per rule and partition; the oldest is evicted (counted, alerted) beyond it */
+  /** live groups per rule and partition; beyond it the oldest group is evicted (counted, alerted) */
   maxGroupsPerRule?: number;
 }
 
@@ -96,10 +96,15 @@ interface Group {
   chain: number[] | null;
   /** temporal with negation: anchors waiting for their deadline */
   anchors: number[] | null;
-  recent: { ts: number; id: string }[];
+  /** the latest input ids and times, a ring of MAX_EVIDENCE_IDS (evidence) */
+  recentIds: string[];
+  recentTs: number[];
+  recentNext: number;
   latest: number;
   suppressedUntil: number;
   episode: Episode | null;
+  /** the pending expiry timer of this group, if any */
+  expiryAt: number | null;
 }
 
 export interface RuleStats {
@@ -279,9 +284,14 @@ export class Engine {
           group.episode = null;
         }
       } else if (t.kind === 'expiry') {
+        group.expiryAt = null;
         this.evict(c, group, t.at - c.timespanMs);
         if (t.at >= group.suppressedUntil && this.measureHolds(c, group))
           this.fire(part, t.c, t.key, group, t.at, alerts);
+        if (group.head < group.times.length) {
+          group.expiryAt = group.times[group.head]! + c.timespanMs;
+          this.schedule(part, { at: group.expiryAt, c: t.c, key: t.key, kind: 'expiry' });
+        }
       } else if (t.kind === 'deadline' && group.anchors) {
         const anchor = t.anchor!;
         const i = group.anchors.indexOf(anchor);
@@ -313,11 +323,7 @@ export class Engine {
   ): Group {
     const groups = part.groups[ci]!;
     let g = groups.get(key);
-    if (g) {
-      groups.delete(key); // keep the map in least-recently-used order
-      groups.set(key, g);
-      return g;
-    }
+    if (g) return g;
     const c = this.rules.correlations[ci]!;
     if (groups.size >= this.maxGroups) {
       const oldest = groups.keys().next().value!;
@@ -346,10 +352,13 @@ export class Engine {
       perRef: temporal ? c.refs.map(() => []) : null,
       chain: c.type === 'temporal_ordered' ? c.refs.map(() => Number.NEGATIVE_INFINITY) : null,
       anchors: c.absenceTerms ? [] : null,
-      recent: [],
+      recentIds: [],
+      recentTs: [],
+      recentNext: 0,
       latest: ts,
       suppressedUntil: Number.NEGATIVE_INFINITY,
       episode: null,
+      expiryAt: null,
     };
     groups.set(key, g);
     return g;
@@ -373,8 +382,9 @@ export class Engine {
     const key = `${scope}\u001f${groupValues.join('\u001f')}`;
     const g = this.group(part, ci, key, scope, groupValues, ts, alerts);
     g.latest = ts;
-    g.recent.push({ ts, id });
-    if (g.recent.length > MAX_EVIDENCE_IDS) g.recent.shift();
+    g.recentIds[g.recentNext] = id;
+    g.recentTs[g.recentNext] = ts;
+    g.recentNext = (g.recentNext + 1) % MAX_EVIDENCE_IDS;
 
     if (g.perRef) {
       this.addTemporal(part, c, ci, key, g, ref, ts, alerts);
@@ -386,7 +396,11 @@ export class Engine {
       g.distinct.set(String(value), (g.distinct.get(String(value)) ?? 0) + 1);
     if (typeof value === 'number') g.sum += value;
     this.evict(c, g, ts - c.timespanMs);
-    if (c.evaluateOnExpiry) this.schedule(part, { at: ts + c.timespanMs, c: ci, key, kind: 'expiry' });
+    // one pending expiry per group: the oldest input's; each firing schedules the next
+    if (c.evaluateOnExpiry && g.expiryAt === null) {
+      g.expiryAt = g.times[g.head]! + c.timespanMs;
+      this.schedule(part, { at: g.expiryAt, c: ci, key, kind: 'expiry' });
+    }
 
     if (ts < g.suppressedUntil && g.episode) {
       this.updateEpisode(g.episode, ts, id, value, c.standalone ? alerts : []);
@@ -414,7 +428,8 @@ export class Engine {
     const refs = c.refs.map((r, i) => (r === c.refs[ref] ? i : -1)).filter((i) => i >= 0);
     for (const r of refs) g.perRef![r]!.push(ts);
     if (ts < g.suppressedUntil && g.episode) {
-      this.updateEpisode(g.episode, ts, g.recent.at(-1)!.id, undefined, c.standalone ? alerts : []);
+      const last = (g.recentNext + MAX_EVIDENCE_IDS - 1) % MAX_EVIDENCE_IDS;
+      this.updateEpisode(g.episode, ts, g.recentIds[last]!, undefined, c.standalone ? alerts : []);
       return;
     }
     if (c.type === 'temporal_ordered') {
@@ -467,7 +482,7 @@ export class Engine {
       if (g.vals) g.vals = g.vals.slice(g.head);
       g.head = 0;
     }
-    while (g.recent.length > 0 && g.recent[0]!.ts <= cutoff) g.recent.shift();
+
     void c;
   }
 
@@ -546,7 +561,7 @@ export class Engine {
       ...(distinct ? { distinct_count: distinct.length } : {}),
       ...(value !== undefined && Number.isFinite(value) ? { value } : {}),
       evidence: {
-        event_ids: g.recent.filter((r) => r.ts > t - c.timespanMs).map((r) => r.id),
+        event_ids: recentIn(g, t - c.timespanMs),
         values: distinct
           ? distinct.slice(0, MAX_EVIDENCE_VALUES).map((v) => v.replaceAll('\u001f', ','))
           : [],
@@ -564,7 +579,9 @@ export class Engine {
       if (g.vals) g.vals = [];
       g.distinct?.clear();
       g.sum = 0;
-      g.recent = [];
+      g.recentIds = [];
+      g.recentTs = [];
+      g.recentNext = 0;
       if (g.perRef) g.perRef = c.refs.map(() => []);
       if (g.chain) g.chain = c.refs.map(() => Number.NEGATIVE_INFINITY);
     }
@@ -760,7 +777,7 @@ export class Engine {
   restore(p: number, snapshot: unknown): void {
     // biome-ignore lint/suspicious/noExplicitAny: a snapshot is untyped JSON checked field by field
     const s = snapshot as any;
-    if (!s || s.v !== 1) throw new Error('unknown snapshot version');
+    if (s?.v !== 1) throw new Error('unknown snapshot version');
     const part = new Partition(this.rules.correlations.length);
     part.maxTs = s.maxTs ?? Number.NEGATIVE_INFINITY;
     part.released = s.released;
@@ -807,6 +824,17 @@ export class Engine {
   }
 }
 
+/** Evidence: the remembered input ids newer than `after`, oldest first. */
+function recentIn(g: Group, after: number): string[] {
+  const out: string[] = [];
+  const n = g.recentIds.length;
+  for (let i = 0; i < n; i++) {
+    const j = n < MAX_EVIDENCE_IDS ? i : (g.recentNext + i) % MAX_EVIDENCE_IDS;
+    if (g.recentTs[j]! > after) out.push(g.recentIds[j]!);
+  }
+  return out;
+}
+
 function finite(n: number): number | null {
   return Number.isFinite(n) ? n : null;
 }
@@ -851,7 +879,7 @@ function capAlert(c: CompiledCorrelation, cap: number, ts: number, detectedAt: D
     event_count: 1,
     evidence: {
       event_ids: [],
-      values: [`${cap} live groups per partition; the least recently used are being evicted`],
+      values: [`${cap} live groups per partition; the oldest groups are being evicted`],
     },
     status: 'open',
     revision: 0,

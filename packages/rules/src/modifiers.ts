@@ -127,7 +127,12 @@ function compileValue(value: unknown, mods: string[]): ValueTest {
   if (re === null) {
     const plain = unescapeWildcards(pattern);
     const want = cased ? plain : plain.toLowerCase();
-    return (v) => v !== undefined && v !== null && (cased ? String(v) : String(v).toLowerCase()) === want;
+    return (v) => {
+      if (v === undefined || v === null) return false;
+      const s = typeof v === 'string' ? v : String(v);
+      if (s.length !== want.length) return false; // cheap miss before lower-casing
+      return (cased ? s : s.toLowerCase()) === want;
+    };
   }
   return (v) => v !== undefined && v !== null && re.test(String(v));
 }

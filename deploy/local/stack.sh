@@ -8,6 +8,8 @@
 #   env           print KAFKA_BROKERS=... and CLICKHOUSE_URL=... (eval-able / .env format)
 #   kafka-start   start only the Kafka broker (and wait until healthy)
 #   kafka-stop    stop only the Kafka broker (for fault-injection tests)
+#   clickhouse-start  start only the ClickHouse server (and wait until healthy)
+#   clickhouse-stop   stop only the ClickHouse server (for fault-injection tests)
 #   kafka-run-class CLASS [ARGS...]   run a Kafka CLI class from the fetched jars, e.g.
 #                 org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9092 --list
 #   clean         down, then delete Kafka and ClickHouse data (keeps the fetched jars)
@@ -736,6 +738,17 @@ cmd_kafka_start() {
   wait_healthy kafka
 }
 
+cmd_clickhouse_start() {
+  check_ports
+  require_tools
+  if [[ -z $(clickhouse_pid) ]]; then
+    ensure_port_free "$CLICKHOUSE_HTTP_PORT" CLICKHOUSE_HTTP_PORT "$CH_PID_FILE" "$CH_CONF"
+    ensure_port_free "$CLICKHOUSE_TCP_PORT" CLICKHOUSE_TCP_PORT "$CH_PID_FILE" "$CH_CONF"
+  fi
+  start_clickhouse
+  wait_healthy clickhouse
+}
+
 cmd_kafka_run_class() {
   (($# >= 1)) || die "usage: $0 kafka-run-class CLASS [ARGS...]"
   require_java
@@ -764,6 +777,8 @@ case "$CMD" in
   env) print_env ;;
   kafka-start) cmd_kafka_start ;;
   kafka-stop) stop_kafka ;;
+  clickhouse-start) cmd_clickhouse_start ;;
+  clickhouse-stop) stop_clickhouse ;;
   kafka-run-class) cmd_kafka_run_class "$@" ;;
   clean) cmd_clean ;;
   -h | --help | help) usage ;;

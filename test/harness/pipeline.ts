@@ -1,6 +1,7 @@
 // Test fixture: a whole pipeline (ingest, correlator, sink, fanout as real processes) on
 // its own Kafka topic namespace and ClickHouse database, so test files never share state.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ClickHouseClient, createClickHouse } from '@soc/clickhouse';
 import {
@@ -17,6 +18,28 @@ import WebSocket from 'ws';
 
 /** The token of the sensor every test pipeline knows (tenant "e2e"). */
 export const TEST_TOKEN = 'e2e-test-token';
+/** The token of the analyst every test pipeline knows (tenant "e2e", role admin). */
+export const ANALYST_TOKEN = 'e2e-analyst-token';
+
+export interface TestAnalyst {
+  id: string;
+  token: string;
+  tenants: string[] | '*';
+  role: 'analyst' | 'admin';
+  expires_at?: string;
+}
+
+/** Writes a FANOUT_ANALYSTS_FILE (tokens stored as SHA-256), like writeSensorsFile does for ingest. */
+export function writeAnalystsFile(dir: string, analysts: TestAnalyst[]): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'analysts.yaml');
+  const entries = analysts.map(({ token, ...a }) => ({
+    ...a,
+    token_sha256: createHash('sha256').update(token).digest('hex'),
+  }));
+  writeFileSync(path, JSON.stringify({ analysts: entries }, null, 2)); // JSON is YAML
+  return path;
+}
 
 export interface Pipeline {
   id: string;
@@ -40,6 +63,11 @@ export async function startPipeline(extraEnv: Record<string, string> = {}): Prom
     INGEST_SENSORS_FILE: writeSensorsFile(join(REPO_ROOT, 'test-results', 'logs', id), [
       { id: 'e2e-sensor', tenant: 'e2e', token: TEST_TOKEN, syslog_sources: ['127.0.0.0/8'] },
     ]),
+    FANOUT_ANALYSTS_FILE: writeAnalystsFile(join(REPO_ROOT, 'test-results', 'logs', id), [
+      { id: 'e2e-analyst', token: ANALYST_TOKEN, tenants: ['e2e'], role: 'admin' },
+    ]),
+    CORRELATOR_ALLOWED_LATENESS_MS: '1000',
+    CORRELATOR_IDLE_ADVANCE_MS: '500',
     INGEST_SYSLOG_UDP_PORT: '0',
     INGEST_SYSLOG_TCP_PORT: '0',
     LOG_LEVEL: 'info',
@@ -62,11 +90,14 @@ export async function startPipeline(extraEnv: Record<string, string> = {}): Prom
   };
 }
 
-/** A WebSocket client on /v1/stream that collects every alert it receives. */
+/** A WebSocket client on /v1/stream (analyst token, subscribed to everything) that collects every alert it receives. */
 export async function streamClient(
   fanoutUrl: string,
+  token = ANALYST_TOKEN,
 ): Promise<{ alerts: Alert[]; received: number[]; close(): void }> {
-  const ws = new WebSocket(`${fanoutUrl.replace('http', 'ws')}/v1/stream`);
+  const ws = new WebSocket(`${fanoutUrl.replace('http', 'ws')}/v1/stream`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   const alerts: Alert[] = [];
   const received: number[] = [];
   ws.on('message', (data) => {
@@ -80,6 +111,13 @@ export async function streamClient(
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
+  // live from now on: the stream sends nothing before the first subscribe
+  ws.send(JSON.stringify({ type: 'subscribe' }));
+  await new Promise<void>((resolve) =>
+    ws.on('message', (data) => {
+      if ((JSON.parse(String(data)) as { type: string }).type === 'live') resolve();
+    }),
+  );
   return { alerts, received, close: () => ws.close() };
 }
 

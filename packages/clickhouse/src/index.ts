@@ -1,2 +1,3 @@
 export * from './client.ts';
 export * from './quote.ts';
+export * from './retention.ts';

@@ -45,3 +45,47 @@ export function quoteValue(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(quoteValue).join(', ')}]`;
   throw new SqlValueError(`cannot quote a value of type ${typeof value}`);
 }
+
+/**
+ * A piece of SQL text built only by `sql` or `ident`: the one kind of value `sql` puts into
+ * a statement without quoting it. A plain object with a `text` field is not one.
+ */
+export class Sql {
+  readonly text: string;
+  /** @internal use `sql` or `ident` */
+  constructor(text: string, token: symbol) {
+    if (token !== SQL_TOKEN) throw new SqlValueError('build SQL with sql`...` or ident(), not new Sql()');
+    this.text = text;
+  }
+  toString(): string {
+    return this.text;
+  }
+}
+
+const SQL_TOKEN = Symbol('sql');
+
+/** A checked, quoted identifier to interpolate into `sql` (table, column or database name). */
+export function ident(name: string): Sql {
+  return new Sql(quoteIdentifier(name), SQL_TOKEN);
+}
+
+/**
+ * Tagged template: the literal parts are taken as written, every interpolated value is quoted
+ * by `quoteValue` (strings, finite numbers, booleans, arrays of those), except fragments made
+ * by `sql`/`ident`, which are inserted as they are.
+ *   sql`SELECT count() FROM ${ident(table)} WHERE tenant = ${tenant}`
+ */
+export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
+  let text = strings[0] ?? '';
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    text += value instanceof Sql ? value.text : quoteValue(value);
+    text += strings[i + 1] ?? '';
+  }
+  return new Sql(text, SQL_TOKEN);
+}
+
+/** Joins fragments (or quoted values) with a separator, e.g. a list for IN (...). */
+export function sqlJoin(items: readonly unknown[], separator: ', ' | ' AND ' | ' OR ' = ', '): Sql {
+  return new Sql(items.map((v) => (v instanceof Sql ? v.text : quoteValue(v))).join(separator), SQL_TOKEN);
+}

@@ -38,7 +38,7 @@ const generator = startGenerator({
 console.log(`
   SOC demo running: ${rate} firewall events/s, a port scan every ${scanEvery} s.
 
-    console   ${services.fanout.url}/
+    console   ${services.fanout.url}/   (analyst token: soc_demo_analyst_local_only)
     ingest    POST ${services.ingest.url}/v1/logs?format=auto   (Authorization: Bearer ${DEMO_TOKEN})
     syslog    udp and tcp 127.0.0.1:5514
     metrics   ${services.ingest.url}/metrics  ${services.correlator.url}/metrics

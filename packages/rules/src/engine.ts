@@ -844,7 +844,14 @@ function detectionAlert(rule: CompiledDetection, event: EcsEvent, detectedAt: Da
   return {
     id: stableId(rule.key, event.organization.id, event.event.id),
     tenant: event.organization.id,
-    rule: { id: rule.id, name: rule.title, version: rule.version, severity: rule.level, tags: rule.tags },
+    rule: {
+      id: rule.id,
+      name: rule.title,
+      version: rule.version,
+      severity: rule.level,
+      tags: rule.tags,
+      ...(rule.riskScore !== undefined ? { risk_score: rule.riskScore } : {}),
+    },
     group: {},
     window_start: ts,
     window_end: ts,

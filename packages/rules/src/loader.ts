@@ -174,6 +174,7 @@ function compileRuleDocs(docs: (RawDoc | RuleLoadError)[]): RuleSet {
         line: raw.line,
         match: logsource ? (e) => logsource(e) && detect(e) : detect,
         logsource: logsourceSpec,
+        riskScore: d.soc?.risk_score,
         standalone: true,
         correlations: [],
       });
@@ -329,7 +330,11 @@ function compileCorrelation(
     const compiled = compileThreshold(c.condition);
     threshold = compiled.threshold;
     const firstDetection = refs.find((r) => r.kind === 'detection');
-    fields = compiled.fields?.map((f) => (firstDetection ? ecsName(f, firstDetection) : f));
+    // event_count counts inputs: a condition.field there is ignored
+    fields =
+      type === 'event_count'
+        ? undefined
+        : compiled.fields?.map((f) => (firstDetection ? ecsName(f, firstDetection) : f));
     percentile = compiled.percentile;
     if (type !== 'event_count' && !fields) throw new Error(`${type} needs condition.field`);
     if (type === 'value_percentile' && percentile === undefined) percentile = 50;

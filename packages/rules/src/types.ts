@@ -30,6 +30,8 @@ interface CompiledBase {
 export interface CompiledDetection extends CompiledBase {
   kind: 'detection';
   match: Predicate;
+  /** 0–100, from soc.risk_score, carried on its alerts */
+  riskScore?: number;
   /** the Sigma logsource, for mapping the field names correlations use with this rule */
   logsource: { category?: string; product?: string; service?: string };
 }

@@ -4,6 +4,7 @@ export interface Topics {
   events: string;
   alerts: string;
   dlq: string;
+  alertStatus: string;
 }
 
 export function topicNames(namespace = 'soc'): Topics {
@@ -11,5 +12,6 @@ export function topicNames(namespace = 'soc'): Topics {
     events: `${namespace}.events.v1`,
     alerts: `${namespace}.alerts.v1`,
     dlq: `${namespace}.dlq.v1`,
+    alertStatus: `${namespace}.alert-status.v1`,
   };
 }

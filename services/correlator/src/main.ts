@@ -117,6 +117,20 @@ logger.info({ port }, 'ops and admin endpoints listening');
 shutdown.add('http server', () => closeServer(server));
 shutdown.add('kafka producer', () => producer.disconnect());
 
+/** The events topic's partition count (6 when it does not exist yet and is created here). */
+async function eventsPartitions(): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = await admin.listTopics();
+    if (!existing.includes(topics.events)) return 6;
+    const meta = await admin.fetchTopicMetadata({ topics: [topics.events] });
+    return meta.topics[0]?.partitions.length ?? 6;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 let reloadTimer: NodeJS.Timeout | undefined;
 const watcher = watch(config.CORRELATOR_RULES_DIR, { recursive: true }, () => {
   clearTimeout(reloadTimer);
@@ -131,8 +145,9 @@ await retry(
       { topic: topics.alerts, numPartitions: 6 },
       { topic: lateTopic, numPartitions: 6 },
       {
+        // partition p of the state topic holds the checkpoints of events partition p
         topic: stateTopic,
-        numPartitions: 6,
+        numPartitions: await eventsPartitions(),
         configEntries: [
           { name: 'cleanup.policy', value: 'compact' },
           { name: 'max.message.bytes', value: String(2 * 1024 * 1024) },
@@ -143,6 +158,7 @@ await retry(
   },
   {
     retries: 1000,
+    retriable: () => true,
     initialDelayMs: 500,
     maxDelayMs: 10_000,
     signal: shutdown.signal,

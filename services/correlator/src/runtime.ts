@@ -57,6 +57,7 @@ export class CorrelatorRuntime {
   private async restore(partitions: number[]): Promise<void> {
     const checkpoints = await retry(() => this.d.store.loadAll(), {
       retries: 1000,
+      retriable: () => true,
       initialDelayMs: 500,
       maxDelayMs: 5000,
       signal: this.d.signal,

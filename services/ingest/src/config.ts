@@ -15,9 +15,9 @@ export const ingestEnv = z
     INGEST_PORT: env.port(8080),
     /** sensors (tokens stored as SHA-256, tenant, default format, syslog sources); reloaded on change */
     INGEST_SENSORS_FILE: env.string(local('sensors.yaml')),
-    /** network zones (YAML, CIDRs per zone) for network.direction; empty: no zone map; reloaded on change */
+    /** network zones (YAML, CIDRs per zone) for network.direction; "none": no zone map; reloaded on change */
     INGEST_ZONES_FILE: optionalPath.default(local('zones.yaml')),
-    /** folder of threat-intel lists (*.txt: IPs, CIDRs, domains); empty: none; reloaded on change */
+    /** folder of threat-intel lists (*.txt: IPs, CIDRs, domains); "none": no lists; reloaded on change */
     INGEST_INTEL_DIR: optionalPath.default(local('intel')),
     /** largest request body accepted, in bytes (compressed and decompressed) */
     INGEST_MAX_BODY_BYTES: env.int(16 * 1024 * 1024, 1024),

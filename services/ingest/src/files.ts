@@ -62,10 +62,10 @@ export class Reloadable<T> {
 export const loadSensors = (path: string) => () => SensorRegistry.fromYaml(readFileSync(path, 'utf8'));
 
 export const loadZones = (path: string) => () =>
-  path ? ZoneMap.fromYaml(readFileSync(path, 'utf8')) : undefined;
+  path && path !== 'none' ? ZoneMap.fromYaml(readFileSync(path, 'utf8')) : undefined;
 
 export const loadIntel = (dir: string) => () => {
-  if (!dir) return undefined;
+  if (!dir || dir === 'none') return undefined;
   const intel = new ThreatIntel();
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new Error(`threat-intel folder ${dir} does not exist`);

@@ -146,6 +146,7 @@ await retry(
   },
   {
     retries: 1000,
+    retriable: () => true,
     initialDelayMs: 500,
     maxDelayMs: 10_000,
     signal: shutdown.signal,

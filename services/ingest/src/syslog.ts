@@ -99,7 +99,11 @@ export class SyslogIntake {
       else (s as UdpSocket).close();
     }
     for (const socket of this.sockets) socket.end();
-    while ((this.queue.length > 0 || this.inFlight) && this.failures < 3) await this.flush();
+    while ((this.queue.length > 0 || this.inFlight) && this.failures < 3) {
+      // a flush in flight finishes on its own; wait for it rather than spin on a resolved promise
+      if (this.inFlight) await new Promise((r) => setTimeout(r, 20));
+      else await this.flush();
+    }
   }
 
   get backpressured(): boolean {

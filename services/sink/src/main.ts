@@ -1,8 +1,10 @@
-// sink: alerts from Kafka → ClickHouse, offsets committed after each insert. Wiring only.
+// sink: events, alerts and rejected lines from Kafka → ClickHouse, in batches; offsets are
+// committed only after the insert holding them succeeded (table-sink.ts). Wiring only.
 import { createClickHouse, migrate } from '@soc/clickhouse';
-import { createKafka, ensureTopics, startConsumerLoop } from '@soc/kafka';
+import { createKafka, ensureTopics } from '@soc/kafka';
 import { topicNames } from '@soc/schema';
 import {
+  Counter,
   closeServer,
   componentCounters,
   createLogger,
@@ -11,8 +13,11 @@ import {
   retry,
   startOpsServer,
 } from '@soc/telemetry';
-import { loadSinkConfig } from './config.ts';
-import { alertBatchWriter } from './writer.ts';
+import { loadSinkConfig, retentionDays } from './config.ts';
+import { decodeAlert, decodeEvent, decodeStatusChange, dlqDecoder } from './decoders.ts';
+import { startLagMonitor } from './lag.ts';
+import { startRetentionJob } from './retention-job.ts';
+import { startTableSink, type TableSink } from './table-sink.ts';
 
 const config = loadSinkConfig(process.env);
 const logger = createLogger('sink', config.LOG_LEVEL);
@@ -25,19 +30,31 @@ const chOptions = {
   username: config.CLICKHOUSE_USER,
   password: config.CLICKHOUSE_PASSWORD,
 };
-let loop: Awaited<ReturnType<typeof startConsumerLoop>> | undefined;
+const sinks: TableSink[] = [];
+let started = false;
 const ops = await startOpsServer(
   registry,
   {
     check: () =>
-      shutdown.stopping ? 'shutting down' : loop?.ready() ? null : 'consumer has no partitions yet',
+      shutdown.stopping
+        ? 'shutting down'
+        : started && sinks.every((s) => s.ready())
+          ? null
+          : 'consumer has no partitions yet',
   },
   config.SINK_PORT,
   config.SINK_HOST,
 );
 shutdown.add('ops server', () => closeServer(ops.server));
 
-const retryForever = { retries: 1000, initialDelayMs: 500, maxDelayMs: 10_000, signal: shutdown.signal };
+const retryForever = {
+  retries: 1000,
+  // kafkajs marks exhausted connection retries as not retriable: at start, keep trying
+  retriable: () => true,
+  initialDelayMs: 500,
+  maxDelayMs: 10_000,
+  signal: shutdown.signal,
+};
 const applied = await retry(() => migrate(chOptions), {
   ...retryForever,
   onRetry: (err) => logger.warn({ err }, 'ClickHouse not reachable yet; retrying migrations'),
@@ -45,28 +62,97 @@ const applied = await retry(() => migrate(chOptions), {
 logger.info({ database: config.CLICKHOUSE_DATABASE, applied }, 'ClickHouse migrations done');
 const clickhouse = createClickHouse(chOptions);
 shutdown.add('clickhouse client', () => clickhouse.close());
+const retention = startRetentionJob({
+  clickhouse,
+  database: config.CLICKHOUSE_DATABASE,
+  days: retentionDays(config),
+  registry,
+  logger,
+});
+shutdown.add('retention job', () => retention.stop());
 
 const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'soc-sink', logger });
-await retry(() => ensureTopics(kafka, [{ topic: topics.alerts, numPartitions: 6 }]), {
-  ...retryForever,
-  onRetry: (err) => logger.warn({ err }, 'Kafka not reachable yet; retrying'),
+const group = config.SINK_GROUP_ID;
+// one consumer group per topic (kafkajs assigns every subscribed topic to every member)
+const subscriptions = [
+  { topic: topics.alerts, table: 'alerts', groupId: group, decode: decodeAlert, on: true },
+  {
+    topic: topics.events,
+    table: 'events',
+    groupId: `${group}-events`,
+    decode: decodeEvent,
+    on: config.SINK_EVENTS,
+  },
+  {
+    topic: topics.dlq,
+    table: 'dlq',
+    groupId: `${group}-dlq`,
+    decode: dlqDecoder(topics.dlq),
+    on: config.SINK_DLQ,
+  },
+  {
+    topic: topics.alertStatus,
+    table: 'alert_status',
+    groupId: `${group}-alert-status`,
+    decode: decodeStatusChange,
+    on: config.SINK_ALERT_STATUS,
+  },
+].filter((s) => s.on);
+await retry(
+  () =>
+    ensureTopics(
+      kafka,
+      subscriptions.map((s) => ({
+        topic: s.topic,
+        numPartitions: 6,
+        // the status topic is compacted (the fan-out reads the latest status per alert from it),
+        // whichever service creates it first
+        ...(s.topic === topics.alertStatus
+          ? { configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }
+          : {}),
+      })),
+    ),
+  {
+    ...retryForever,
+    onRetry: (err) => logger.warn({ err }, 'Kafka not reachable yet; retrying'),
+  },
+);
+const counters = componentCounters(registry, 'sink');
+const inserted = new Counter({
+  name: 'soc_sink_inserted_rows_total',
+  help: 'Rows inserted into ClickHouse, by table',
+  labelNames: ['table'],
+  registers: [registry],
 });
-loop = await startConsumerLoop({
-  kafka,
-  groupId: config.SINK_GROUP_ID,
-  topic: topics.alerts,
-  fromBeginning: true,
-  logger,
-  signal: shutdown.signal,
-  maxWaitTimeMs: 500,
-  handleBatch: alertBatchWriter({
+for (const { topic, table, groupId, decode } of subscriptions) {
+  const sink = await startTableSink({
+    topic,
+    table,
+    groupId,
+    decode,
+    kafka,
     clickhouse,
-    table: 'alerts',
-    counters: componentCounters(registry, 'sink'),
-    logger,
+    maxRows: config.SINK_BATCH_MAX_ROWS,
+    maxWaitMs: config.SINK_BATCH_MAX_WAIT_MS,
     retries: config.SINK_INSERT_RETRIES,
+    counters,
+    inserted,
+    logger,
     signal: shutdown.signal,
-  }),
+  });
+  sinks.push(sink);
+  shutdown.add(`consumer ${topic}`, () => sink.stop());
+}
+started = true;
+const lag = startLagMonitor({
+  kafka,
+  subscriptions,
+  registry,
+  intervalMs: config.SINK_LAG_INTERVAL_MS,
+  logger,
 });
-shutdown.add('consumer', () => loop?.stop());
-logger.info({ topic: topics.alerts, group: config.SINK_GROUP_ID }, 'sink consuming');
+shutdown.add('lag monitor', () => lag.stop());
+logger.info(
+  { subscriptions: subscriptions.map(({ topic, table, groupId }) => ({ topic, table, groupId })) },
+  'sink consuming',
+);

@@ -1,7 +1,6 @@
 // Test fixture: a whole pipeline (ingest, correlator, sink, fanout as real processes) on
 // its own Kafka topic namespace and ClickHouse database, so test files never share state.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type ClickHouseClient, createClickHouse } from '@soc/clickhouse';
 import {
@@ -10,6 +9,7 @@ import {
   type ServiceName,
   startServices,
   stopServices,
+  writeAnalystsFile,
   writeSensorsFile,
 } from '@soc/devkit';
 import type { Alert } from '@soc/schema';
@@ -20,26 +20,6 @@ import WebSocket from 'ws';
 export const TEST_TOKEN = 'e2e-test-token';
 /** The token of the analyst every test pipeline knows (tenant "e2e", role admin). */
 export const ANALYST_TOKEN = 'e2e-analyst-token';
-
-export interface TestAnalyst {
-  id: string;
-  token: string;
-  tenants: string[] | '*';
-  role: 'analyst' | 'admin';
-  expires_at?: string;
-}
-
-/** Writes a FANOUT_ANALYSTS_FILE (tokens stored as SHA-256), like writeSensorsFile does for ingest. */
-export function writeAnalystsFile(dir: string, analysts: TestAnalyst[]): string {
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, 'analysts.yaml');
-  const entries = analysts.map(({ token, ...a }) => ({
-    ...a,
-    token_sha256: createHash('sha256').update(token).digest('hex'),
-  }));
-  writeFileSync(path, JSON.stringify({ analysts: entries }, null, 2)); // JSON is YAML
-  return path;
-}
 
 export interface Pipeline {
   id: string;

@@ -13,12 +13,13 @@ import {
   startServices,
   stopServices,
   waitReady,
+  writeAnalystsFile,
 } from '@soc/devkit';
 import { type Alert, type Severity, stableId, topicNames } from '@soc/schema';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
-import { waitFor, writeAnalystsFile } from '../harness/pipeline.ts';
+import { waitFor } from '../harness/pipeline.ts';
 
 const id = `st${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 const logDir = join(REPO_ROOT, 'test-results', 'logs', id);

@@ -25,3 +25,23 @@ export function writeSensorsFile(dir: string, sensors: TestSensor[]): string {
   writeFileSync(path, JSON.stringify({ sensors: entries }, null, 2)); // JSON is YAML
   return path;
 }
+
+export interface TestAnalyst {
+  id: string;
+  token: string;
+  tenants: string[] | '*';
+  role: 'analyst' | 'admin';
+  expires_at?: string;
+}
+
+/** Writes a FANOUT_ANALYSTS_FILE (tokens stored as SHA-256), like writeSensorsFile does for ingest. */
+export function writeAnalystsFile(dir: string, analysts: TestAnalyst[]): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'analysts.yaml');
+  const entries = analysts.map(({ token, ...a }) => ({
+    ...a,
+    token_sha256: createHash('sha256').update(token).digest('hex'),
+  }));
+  writeFileSync(path, JSON.stringify({ analysts: entries }, null, 2)); // JSON is YAML
+  return path;
+}

@@ -126,13 +126,22 @@ export function baseEvent(
 
 /** Removes keys whose value is undefined, recursively, so the strict schema sees only set fields. */
 export function compact<T>(value: T): T {
-  if (Array.isArray(value) || value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return (compactObject(value as Record<string, unknown>) ?? {}) as T;
+}
+
+/** The object without undefined values and empty sub-objects; undefined when nothing is left. */
+function compactObject(o: Record<string, unknown>): Record<string, unknown> | undefined {
+  let out: Record<string, unknown> | undefined;
+  for (const k in o) {
+    let v = o[k];
     if (v === undefined) continue;
-    const c = compact(v);
-    if (typeof c === 'object' && c !== null && !Array.isArray(c) && Object.keys(c).length === 0) continue;
-    out[k] = c;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      v = compactObject(v as Record<string, unknown>);
+      if (v === undefined) continue;
+    }
+    out ??= {};
+    out[k] = v;
   }
-  return out as T;
+  return out;
 }

@@ -134,7 +134,8 @@ try {
           source,
           '10.0.0.1',
           Array.from({ length: 20 }, (_, i) => 5000 + i),
-          now,
+          // after this batch's background lines, so each partition sees its events in time order
+          new Date(now.getTime() + perTick),
           1,
         ),
       );

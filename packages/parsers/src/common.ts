@@ -145,3 +145,32 @@ function compactObject(o: Record<string, unknown>): Record<string, unknown> | un
   }
   return out;
 }
+
+/** A non-empty string, cut to `max` characters; undefined for absent or empty values. */
+export function bounded(v: string | undefined, max: number): string | undefined {
+  return v === undefined || v === '' ? undefined : v.length > max ? v.slice(0, max) : v;
+}
+
+/**
+ * A translated address for source/destination.nat: unset when the device logged no
+ * translation (0.0.0.0, ::, port 0) or one that changed nothing.
+ */
+export function natEndpoint(
+  ip: string | undefined,
+  port: string | undefined,
+  origIp: string | undefined,
+  origPort: number | undefined,
+): { ip?: string; port?: number } | undefined {
+  const natIp = isIp(ip) && ip !== '0.0.0.0' && ip !== '::' ? ip : undefined;
+  const natPort = toPort(port) || undefined;
+  if (!natIp && !natPort) return undefined;
+  if ((natIp === undefined || natIp === origIp) && (natPort === undefined || natPort === origPort))
+    return undefined;
+  return { ip: natIp, port: natPort };
+}
+
+/** ECS user object from a user name field. */
+export function userOf(v: string | undefined): { name: string } | undefined {
+  const name = bounded(v, 255);
+  return name ? { name } : undefined;
+}

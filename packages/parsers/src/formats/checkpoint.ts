@@ -54,13 +54,16 @@
 import type { EcsEvent } from '@soc/schema';
 import {
   baseEvent,
+  bounded,
   compact,
   ianaNumber,
   isIp,
   isoTimestamp,
+  natEndpoint,
   toCount,
   toPort,
   transportName,
+  userOf,
 } from '../common.ts';
 import { splitSyslogHeader } from '../syslog-header.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
@@ -158,8 +161,7 @@ const SERVICE_PROTOCOL: Record<string, string> = {
   bgp: 'bgp',
 };
 
-const str = (v: string | undefined, max: number): string | undefined =>
-  v === undefined || v === '' ? undefined : v.length > max ? v.slice(0, max) : v;
+const str = bounded;
 
 export const checkpointParser: Parser = {
   name: 'checkpoint',
@@ -550,24 +552,9 @@ function cn(v: string | undefined): string | undefined {
 }
 
 /** The post-NAT address; absent when unset (0.0.0.0, ::, port 0) or equal to the original. */
-function nat(
-  ip: string | undefined,
-  port: string | undefined,
-  origIp: string | undefined,
-  origPort: number | undefined,
-): { ip?: string; port?: number } | undefined {
-  const natIp = isIp(ip) && ip !== '0.0.0.0' && ip !== '::' ? ip : undefined;
-  const natPort = toPort(port) || undefined;
-  if (!natIp && !natPort) return undefined;
-  if ((natIp === undefined || natIp === origIp) && (natPort === undefined || natPort === origPort))
-    return undefined;
-  return { ip: natIp, port: natPort };
-}
+const nat = natEndpoint;
 
-function userName(v: string | undefined): { name: string } | undefined {
-  const name = str(v, 255);
-  return name ? { name } : undefined;
-}
+const userName = userOf;
 
 function splitUrl(v: string): EcsEvent['url'] {
   const scheme = v.indexOf('://');

@@ -39,10 +39,12 @@
 import type { EcsEvent } from '@soc/schema';
 import {
   baseEvent,
+  bounded,
   compact,
   ianaNumber,
   isIp,
   isoTimestamp,
+  natEndpoint,
   toCount,
   toPort,
   transportName,
@@ -124,8 +126,7 @@ const UTM_ALLOWED = new Set([
   'redirect',
 ]);
 
-const str = (v: string | undefined, max: number): string | undefined =>
-  v === undefined || v === '' ? undefined : v.length > max ? v.slice(0, max) : v;
+const str = bounded;
 
 export const fortigateParser: Parser = {
   name: 'fortigate',
@@ -471,19 +472,7 @@ function syslogHost(header: string): string | undefined {
   return host && host !== '-' ? str(host, 255) : undefined;
 }
 
-function nat(
-  ip: string | undefined,
-  port: string | undefined,
-  origIp: string | undefined,
-  origPort: number | undefined,
-): { ip?: string; port?: number } | undefined {
-  const natIp = isIp(ip) && ip !== '0.0.0.0' && ip !== '::' ? ip : undefined;
-  const natPort = toPort(port) || undefined;
-  if (!natIp && !natPort) return undefined;
-  if ((natIp === undefined || natIp === origIp) && (natPort === undefined || natPort === origPort))
-    return undefined;
-  return { ip: natIp, port: natPort };
-}
+const nat = natEndpoint;
 
 function iface(v: string | undefined): { interface: { name: string } } | undefined {
   const name = str(v, 64);

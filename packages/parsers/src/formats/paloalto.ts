@@ -47,13 +47,16 @@
 import type { EcsEvent } from '@soc/schema';
 import {
   baseEvent,
+  bounded,
   compact,
   ianaNumber,
   isIp,
   isoTimestamp,
+  natEndpoint,
   toCount,
   toPort,
   transportName,
+  userOf,
 } from '../common.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
 
@@ -200,8 +203,7 @@ const DENY_ACTIONS = new Set([
   'syncookie-sent',
 ]);
 
-const str = (v: string | undefined, max: number): string | undefined =>
-  v === undefined || v === '' ? undefined : v.length > max ? v.slice(0, max) : v;
+const str = bounded;
 
 export const paloaltoParser: Parser = {
   name: 'paloalto',
@@ -520,24 +522,9 @@ function syslogHost(header: string): string | undefined {
 }
 
 /** The post-NAT address; absent when unset (0.0.0.0, ::, port 0) or equal to the original. */
-function nat(
-  ip: string | undefined,
-  port: string | undefined,
-  origIp: string,
-  origPort: number | undefined,
-): { ip?: string; port?: number } | undefined {
-  const natIp = isIp(ip) && ip !== '0.0.0.0' && ip !== '::' ? ip : undefined;
-  const natPort = toPort(port) || undefined;
-  if (!natIp && !natPort) return undefined;
-  if ((natIp === undefined || natIp === origIp) && (natPort === undefined || natPort === origPort))
-    return undefined;
-  return { ip: natIp, port: natPort };
-}
+const nat = natEndpoint;
 
-function userName(v: string | undefined): { name: string } | undefined {
-  const name = str(v, 255);
-  return name ? { name } : undefined;
-}
+const userName = userOf;
 
 function iface(v: string | undefined): { interface: { name: string } } | undefined {
   const name = str(v, 64);

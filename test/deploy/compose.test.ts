@@ -284,25 +284,20 @@ describe('deploy/compose/compose.yaml', () => {
 describe('Grafana in deploy/compose/compose.yaml', () => {
   const providersDir = repoPath('deploy/grafana/provisioning/dashboards');
   // deploy/grafana is maintained separately: checked when it is there
-  it.runIf(existsSync(providersDir))(
-    'mounts the dashboards where the provisioned provider reads them',
-    () => {
-      const grafana = services['grafana']!;
-      for (const file of readdirSync(providersDir).filter((f) => /\.ya?ml$/.test(f))) {
-        const provisioning = parse(readFileSync(join(providersDir, file), 'utf8')) as {
-          providers?: { options?: { path?: string } }[];
-        };
-        for (const provider of provisioning.providers ?? []) {
-          const path = provider.options?.path;
-          if (!path) continue;
-          const host = hostPathOf(grafana, path);
-          expect(host && relative(ROOT, host), `${file}: ${path} is mounted`).toBe(
-            'deploy/grafana/dashboards',
-          );
-        }
+  it('mounts the dashboards where the provisioned provider reads them', () => {
+    const grafana = services['grafana']!;
+    for (const file of readdirSync(providersDir).filter((f) => /\.ya?ml$/.test(f))) {
+      const provisioning = parse(readFileSync(join(providersDir, file), 'utf8')) as {
+        providers?: { options?: { path?: string } }[];
+      };
+      for (const provider of provisioning.providers ?? []) {
+        const path = provider.options?.path;
+        if (!path) continue;
+        const host = hostPathOf(grafana, path);
+        expect(host && relative(ROOT, host), `${file}: ${path} is mounted`).toBe('deploy/grafana/dashboards');
       }
-    },
-  );
+    }
+  });
 });
 
 describe('deploy/compose/prometheus.yml', () => {

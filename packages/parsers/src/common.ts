@@ -174,3 +174,16 @@ export function userOf(v: string | undefined): { name: string } | undefined {
   const name = bounded(v, 255);
   return name ? { name } : undefined;
 }
+
+/** ECS observer.ingress/egress from an interface name. */
+export function interfaceOf(v: string | undefined): { interface: { name: string } } | undefined {
+  const name = bounded(v, 64);
+  return name ? { interface: { name } } : undefined;
+}
+
+/** aa:bb:cc:dd:ee:ff (or with hyphens) → AA-BB-CC-DD-EE-FF, as ECS wants. */
+export function ecsMac(v: string | undefined): string | undefined {
+  if (v?.length !== 17) return undefined;
+  const m = v.toUpperCase().replaceAll(':', '-');
+  return /^[0-9A-F]{2}(-[0-9A-F]{2}){5}$/.test(m) ? m : undefined;
+}

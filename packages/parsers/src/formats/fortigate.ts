@@ -41,7 +41,9 @@ import {
   baseEvent,
   bounded,
   compact,
+  ecsMac,
   ianaNumber,
+  interfaceOf,
   isIp,
   isoTimestamp,
   natEndpoint,
@@ -474,16 +476,9 @@ function syslogHost(header: string): string | undefined {
 
 const nat = natEndpoint;
 
-function iface(v: string | undefined): { interface: { name: string } } | undefined {
-  const name = str(v, 64);
-  return name ? { interface: { name } } : undefined;
-}
+const iface = interfaceOf;
 
-function mac(v: string | undefined): string | undefined {
-  if (v?.length !== 17) return undefined;
-  const m = v.toUpperCase().replaceAll(':', '-');
-  return /^[0-9A-F]{2}(-[0-9A-F]{2}){5}$/.test(m) ? m : undefined;
-}
+const mac = ecsMac;
 
 /** url as FortiOS logs it: a full URL, or a path with the host in `hostname`. */
 function url(raw: string | undefined, host: string | undefined): EcsEvent['url'] {

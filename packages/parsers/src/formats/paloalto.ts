@@ -49,7 +49,9 @@ import {
   baseEvent,
   bounded,
   compact,
+  ecsMac,
   ianaNumber,
+  interfaceOf,
   isIp,
   isoTimestamp,
   natEndpoint,
@@ -526,17 +528,9 @@ const nat = natEndpoint;
 
 const userName = userOf;
 
-function iface(v: string | undefined): { interface: { name: string } } | undefined {
-  const name = str(v, 64);
-  return name ? { interface: { name } } : undefined;
-}
+const iface = interfaceOf;
 
-/** aa:bb:cc:dd:ee:ff (or with hyphens) → AA-BB-CC-DD-EE-FF, as ECS wants. */
-function mac(v: string | undefined): string | undefined {
-  if (v?.length !== 17) return undefined;
-  const m = v.toUpperCase().replaceAll(':', '-');
-  return /^[0-9A-F]{2}(-[0-9A-F]{2}){5}$/.test(m) ? m : undefined;
-}
+const mac = ecsMac;
 
 /** "Name Of Threat(12345)" → { name, id }; "(9999)" → { id }. */
 function threatId(v: string | undefined): { id?: string; name?: string } {

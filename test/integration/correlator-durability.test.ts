@@ -1,6 +1,8 @@
 // The correlator under failure and scale-out, against the real Kafka broker: after a kill -9
 // mid-stream and a restart, the set of alerts equals the uninterrupted run's; two instances
-// on six partitions raise exactly the alerts of one.
+// on six partitions raise exactly the alerts of one. The traffic exercises both stages:
+// port scans (grouped by source, run where the events are) and a DDoS against one
+// destination and sensors going silent (grouped by destination and by sensor, repartitioned).
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import {
@@ -13,20 +15,49 @@ import {
   waitReady,
   writeSensorsFile,
 } from '@soc/devkit';
-import { backgroundLines, portScanLines, rng } from '@soc/traffic';
+import { backgroundLines, iptablesLine, portScanLines, rng } from '@soc/traffic';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { readTopic } from '../harness/kafka.ts';
 
 const T0 = Date.UTC(2026, 10, 29, 9, 0, 0);
 const started: RunningService[] = [];
 
-/** 12 scans from different sources, spread over 4 minutes of event time, in background traffic. */
+const PORT_SCAN = 'Port scan from one source';
+const DDOS = 'Distributed denial of service against one destination';
+const SILENT = 'Sensor gone silent';
+
+/**
+ * 12 scans from different sources, spread over 4 minutes of event time, in background
+ * traffic; a DDoS (150 sources denied to one address within 1.5 s); a second sensor that
+ * logs for the first minute only; then, 15 minutes on, traffic that moves every partition's
+ * watermark past the scans and the sensors' silence.
+ */
 function traffic(): string[][] {
   const random = rng(11);
   const batches: string[][] = [];
   for (let b = 0; b < 24; b++) {
     const at = new Date(T0 + b * 10_000);
     const lines = backgroundLines(400, at, random);
+    if (b < 6)
+      lines.push(
+        iptablesLine({
+          time: new Date(at.getTime() + 5000),
+          source: '10.9.0.1',
+          destination: '10.0.0.2',
+          port: 53,
+          observer: 'fw-branch',
+        }),
+      );
+    if (b === 7)
+      for (let i = 0; i < 150; i++)
+        lines.push(
+          iptablesLine({
+            time: new Date(at.getTime() + 2000 + i * 10),
+            source: `100.64.${Math.floor(i / 100)}.${1 + (i % 100)}`,
+            destination: '10.0.0.50',
+            port: 80,
+          }),
+        );
     if (b % 2 === 0)
       lines.push(
         ...portScanLines(
@@ -39,7 +70,7 @@ function traffic(): string[][] {
       );
     batches.push(lines);
   }
-  batches.push(backgroundLines(50, new Date(T0 + 300_000), random)); // moves the watermark past the last scan
+  batches.push(backgroundLines(300, new Date(T0 + 900_000), random));
   return batches;
 }
 
@@ -101,18 +132,30 @@ describe('correlator durability and scale-out', () => {
     const c = await p.correlator();
     for (const b of batches) await p.post(b);
     await expect.poll(() => received(c), { timeout: 60_000 }).toBe(total);
-    // 12 scans: each an alert and, as ports keep coming, revisions of it
+    // 12 scans: each an alert and, as ports keep coming, revisions of it; one DDoS; two
+    // sensors silent (the branch one after its first minute, the main one before the jump)
+    const first = (a: { value: Record<string, unknown> }) => a.value['revision'] === 0;
+    const rule = (a: { value: Record<string, unknown> }) => (a.value['rule'] as { name: string }).name;
     const all = await readTopic(
       inject('kafkaBrokers'),
       `${p.ns}.alerts.v1`,
-      12,
-      (a) => a.value['revision'] === 0,
+      15,
+      (a) => first(a) && [PORT_SCAN, DDOS, SILENT].includes(rule(a)),
       60_000,
     );
-    expect(all).toHaveLength(12);
+    expect(all.filter((a) => rule(a) === PORT_SCAN)).toHaveLength(12);
+    expect(all.filter((a) => rule(a) === DDOS).map((a) => a.value['group'])).toEqual([
+      { 'destination.ip': '10.0.0.50' },
+    ]);
+    expect(
+      all
+        .filter((a) => rule(a) === SILENT)
+        .map((a) => (a.value['group'] as Record<string, string>)['observer.name'])
+        .sort(),
+    ).toEqual(['fw-branch', 'fw-demo']);
     await new Promise((r) => setTimeout(r, 1000)); // let the revisions arrive
     reference = await alertKeysAll(p.ns);
-    expect(reference.length).toBeGreaterThan(12);
+    expect(reference.length).toBeGreaterThan(15);
   });
 
   it('kill -9 mid-stream and restart: the same set of alerts', async () => {

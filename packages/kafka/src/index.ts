@@ -1,2 +1,3 @@
 export * from './client.ts';
 export * from './consumer.ts';
+export * from './requests.ts';

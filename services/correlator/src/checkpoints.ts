@@ -6,7 +6,7 @@
 // with all its chunks is restored and input before its offset is skipped: replaying from
 // there gives exactly the alerts of an uninterrupted run (same ids), whatever was lost.
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { Logger } from '@soc/telemetry';
+import { type Logger, retry } from '@soc/telemetry';
 import type { Kafka, Producer } from 'kafkajs';
 
 const CHUNK_BYTES = 512 * 1024;
@@ -121,5 +121,111 @@ export class CheckpointStore {
       this.epochs.set(partition, m);
     }
     return out;
+  }
+}
+
+export interface PartitionStateHooks {
+  /** the partition's state as JSON, or null when there is none yet */
+  snapshot(partition: number): unknown;
+  restore(partition: number, state: unknown): void;
+  drop(partition: number): void;
+}
+
+/**
+ * Which partitions a consumer holds and how far their state reaches: restores checkpoints
+ * on assignment, says which re-delivered input the restored state already reflects, and
+ * saves a checkpoint every interval, returning the offset that may then be committed.
+ */
+export class CheckpointedPartitions {
+  private readonly store: CheckpointStore;
+  private readonly intervalMs: number;
+  private readonly hooks: PartitionStateHooks;
+  private readonly logger: Logger;
+  private readonly signal: AbortSignal;
+  /** per held partition: offsets below this were applied by the restored checkpoint */
+  private readonly skipBelow = new Map<number, number>();
+  private readonly lastCheckpoint = new Map<number, number>();
+  private readonly since = new Map<number, number>();
+  private restoring: Promise<void> | null = null;
+  held = new Set<number>();
+
+  constructor(
+    store: CheckpointStore,
+    intervalMs: number,
+    hooks: PartitionStateHooks,
+    logger: Logger,
+    signal: AbortSignal,
+  ) {
+    this.store = store;
+    this.intervalMs = intervalMs;
+    this.hooks = hooks;
+    this.logger = logger;
+    this.signal = signal;
+  }
+
+  /** The partitions this member now holds: forget the others, restore the new ones. */
+  onAssignment(partitions: number[]): void {
+    const now = new Set(partitions);
+    for (const p of this.held)
+      if (!now.has(p)) {
+        this.hooks.drop(p);
+        this.since.delete(p);
+      }
+    const added = partitions.filter((p) => !this.held.has(p));
+    for (const p of added) this.since.set(p, Date.now());
+    this.held = now;
+    if (added.length > 0) this.restoring = this.restore(added);
+  }
+
+  /** When this member was given the partition (processing time). */
+  heldSince(partition: number): number {
+    return this.since.get(partition) ?? Date.now();
+  }
+
+  /** Resolves once the state of newly assigned partitions is restored. */
+  async ready(): Promise<void> {
+    if (this.restoring) await this.restoring;
+  }
+
+  /** True for input the restored state already reflects. */
+  skip(partition: number, offset: string): boolean {
+    return Number(offset) < (this.skipBelow.get(partition) ?? -1);
+  }
+
+  private async restore(partitions: number[]): Promise<void> {
+    const checkpoints = await retry(() => this.store.loadAll(), {
+      retries: 1000,
+      retriable: () => true,
+      initialDelayMs: 500,
+      maxDelayMs: 5000,
+      signal: this.signal,
+      onRetry: (err) => this.logger.warn({ err }, 'cannot read checkpoints yet; retrying'),
+    });
+    for (const p of partitions) {
+      const cp = checkpoints.get(p);
+      if (!cp) continue;
+      try {
+        this.hooks.restore(p, cp.state);
+        this.skipBelow.set(p, Number(cp.offset));
+        this.logger.info({ partition: p, offset: cp.offset }, 'correlation state restored');
+      } catch (err) {
+        this.logger.error(
+          { err, partition: p },
+          'checkpoint unreadable; starting the partition with empty state',
+        );
+      }
+    }
+  }
+
+  /** After a batch: the offset to commit — only when a checkpoint was just saved. */
+  async maybeCheckpoint(partition: number, nextOffset: string, force = false): Promise<string | null> {
+    const last = this.lastCheckpoint.get(partition) ?? 0;
+    if (!force && Date.now() - last < this.intervalMs) return null;
+    const state = this.hooks.snapshot(partition);
+    if (state === null) return null;
+    await this.store.save(partition, { offset: nextOffset, state });
+    this.lastCheckpoint.set(partition, Date.now());
+    this.skipBelow.delete(partition);
+    return nextOffset;
   }
 }

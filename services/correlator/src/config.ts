@@ -19,6 +19,8 @@ export const correlatorEnv = z.object({
   CORRELATOR_CHECKPOINT_INTERVAL_MS: env.int(5000, 100, 3_600_000),
   /** a partition without events for this long has its event time advanced with the clock, in ms */
   CORRELATOR_IDLE_ADVANCE_MS: env.int(10_000, 100, 86_400_000),
+  /** how often each events partition's watermark is announced to the repartitioned rules, at most, in ms */
+  CORRELATOR_REPARTITION_HEARTBEAT_MS: env.int(200, 10, 60_000),
   /** live groups per rule and partition; beyond it the least recent is evicted, counted and alerted */
   CORRELATOR_MAX_GROUPS_PER_RULE: env.int(500_000, 10),
   /** address and port of /healthz, /readyz, /metrics and the rules admin API */

@@ -1,5 +1,5 @@
 // correlator: events from Kafka → rules in event time → alerts to Kafka, with durable
-// per-partition state. Wiring only; see runtime.ts, checkpoints.ts and admin.ts.
+// per-partition state, in two stages (see runtime.ts and repartition.ts). Wiring only.
 import { watch } from 'node:fs';
 import { createServer } from 'node:http';
 import { createKafka, createProducer, ensureTopics, startConsumerLoop } from '@soc/kafka';
@@ -18,9 +18,11 @@ import {
   retry,
   sendJson,
 } from '@soc/telemetry';
+import type { KafkaMessage } from 'kafkajs';
 import { adminHandler } from './admin.ts';
 import { CheckpointStore } from './checkpoints.ts';
 import { loadCorrelatorConfig } from './config.ts';
+import { RepartitionRuntime } from './repartition.ts';
 import { CorrelatorRuntime } from './runtime.ts';
 
 const config = loadCorrelatorConfig(process.env);
@@ -30,6 +32,8 @@ const shutdown = onShutdown(logger);
 const topics = topicNames(config.SOC_TOPIC_NAMESPACE);
 const lateTopic = `${config.SOC_TOPIC_NAMESPACE}.late-events.v1`;
 const stateTopic = `${config.SOC_TOPIC_NAMESPACE}.correlator-state.v1`;
+// one repartition topic per consumer group: each group's first stage feeds its own second stage
+const repartitionTopic = `${config.SOC_TOPIC_NAMESPACE}.correlator-repartition.${config.CORRELATOR_GROUP_ID.replace(/[^a-zA-Z0-9._-]/g, '_')}.v1`;
 
 const rules = loadRuleDir(config.CORRELATOR_RULES_DIR);
 for (const e of rules.errors) logger.warn({ file: e.file, line: e.line }, `rule set aside: ${e.message}`);
@@ -45,25 +49,9 @@ logger.info(
 
 const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'soc-correlator', logger });
 const producer = createProducer(kafka);
-const runtime = new CorrelatorRuntime(
-  {
-    config,
-    producer,
-    topics: { alerts: topics.alerts, late: lateTopic },
-    store: new CheckpointStore(kafka, producer, stateTopic, config.CORRELATOR_GROUP_ID, logger),
-    counters: componentCounters(registry, 'correlator'),
-    reloads: new Counter({
-      name: 'soc_correlator_rule_reloads_total',
-      help: 'Rule set reloads, by result',
-      labelNames: ['result'],
-      registers: [registry],
-    }),
-    logger,
-    signal: shutdown.signal,
-  },
-  rules,
-);
-runtime.ruleErrors = rules.errors.map((e) => `${e.file}:${e.line}: ${e.message}`);
+
+let runtime: CorrelatorRuntime | undefined;
+let stage2: RepartitionRuntime | undefined;
 
 const perRule = (name: string, help: string, pick: 'matches' | 'alerts' | 'late' | 'evictions' | 'groups') =>
   new Gauge({
@@ -72,7 +60,7 @@ const perRule = (name: string, help: string, pick: 'matches' | 'alerts' | 'late'
     labelNames: ['rule'],
     registers: [registry],
     collect() {
-      for (const s of runtime.engine.stats()) this.set({ rule: s.id }, s[pick]);
+      for (const s of runtime?.stats() ?? []) this.set({ rule: s.id }, s[pick]);
     },
   });
 perRule('soc_correlator_rule_matches', 'Inputs matched per rule since start', 'matches');
@@ -82,32 +70,54 @@ perRule('soc_correlator_rule_evictions', 'Groups evicted at the state cap, per r
 perRule('soc_correlator_rule_state_groups', 'Live group keys per correlation rule', 'groups');
 new Gauge({
   name: 'soc_correlator_watermark_lag_seconds',
-  help: 'Processing time minus the partition watermark',
-  labelNames: ['partition'],
+  help: 'Processing time minus the watermark, per events partition (stage events) and repartition partition (stage repartition)',
+  labelNames: ['stage', 'partition'],
   registers: [registry],
   collect() {
-    for (const p of runtime.engine.partitionStats()) {
+    for (const p of runtime?.engine.partitionStats() ?? [])
       if (Number.isFinite(p.watermark))
-        this.set({ partition: String(p.partition) }, (Date.now() - p.watermark) / 1000);
-    }
+        this.set({ stage: 'events', partition: String(p.partition) }, (Date.now() - p.watermark) / 1000);
+    for (const p of stage2?.partitionStats() ?? [])
+      if (Number.isFinite(p.watermark))
+        this.set({ stage: 'repartition', partition: String(p.partition) }, (Date.now() - p.watermark) / 1000);
   },
 });
 new Gauge({
   name: 'soc_correlator_buffered_inputs',
   help: 'Inputs waiting in the reorder buffer for the watermark',
-  labelNames: ['partition'],
+  labelNames: ['stage', 'partition'],
   registers: [registry],
   collect() {
-    for (const p of runtime.engine.partitionStats()) this.set({ partition: String(p.partition) }, p.buffered);
+    for (const p of runtime?.engine.partitionStats() ?? [])
+      this.set({ stage: 'events', partition: String(p.partition) }, p.buffered);
+    for (const p of stage2?.partitionStats() ?? [])
+      this.set({ stage: 'repartition', partition: String(p.partition) }, p.buffered);
   },
+});
+const records = new Counter({
+  name: 'soc_correlator_repartition_records_total',
+  help: 'Records read from the repartition topic, by kind (input, heartbeat, duplicate, invalid, unknown_unit)',
+  labelNames: ['kind'],
+  registers: [registry],
+});
+const counters = componentCounters(registry, 'correlator');
+const reloads = new Counter({
+  name: 'soc_correlator_rule_reloads_total',
+  help: 'Rule set reloads, by result',
+  labelNames: ['result'],
+  registers: [registry],
 });
 
 let loop: Awaited<ReturnType<typeof startConsumerLoop>> | undefined;
+let loop2: Awaited<ReturnType<typeof startConsumerLoop>> | undefined;
 const ops = opsHandler(registry, {
   check: () =>
     shutdown.stopping ? 'shutting down' : loop?.ready() ? null : 'consumer has no partitions yet',
 });
-const admin = adminHandler(() => runtime);
+const admin = adminHandler(
+  () => runtime,
+  () => stage2,
+);
 const server = createServer((req, res) => {
   if (admin(req, res)) return;
   ops(req, res).then((handled) => handled || sendJson(res, 404, { error: 'not found' }));
@@ -117,15 +127,15 @@ logger.info({ port }, 'ops and admin endpoints listening');
 shutdown.add('http server', () => closeServer(server));
 shutdown.add('kafka producer', () => producer.disconnect());
 
-/** The events topic's partition count (6 when it does not exist yet and is created here). */
-async function eventsPartitions(): Promise<number> {
+/** A topic's partition count, or `fallback` when it does not exist yet (it is created with that many). */
+async function partitionCount(topic: string, fallback: number): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = await admin.listTopics();
-    if (!existing.includes(topics.events)) return 6;
-    const meta = await admin.fetchTopicMetadata({ topics: [topics.events] });
-    return meta.topics[0]?.partitions.length ?? 6;
+    if (!existing.includes(topic)) return fallback;
+    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+    return meta.topics[0]?.partitions.length ?? fallback;
   } finally {
     await admin.disconnect();
   }
@@ -134,27 +144,33 @@ async function eventsPartitions(): Promise<number> {
 let reloadTimer: NodeJS.Timeout | undefined;
 const watcher = watch(config.CORRELATOR_RULES_DIR, { recursive: true }, () => {
   clearTimeout(reloadTimer);
-  reloadTimer = setTimeout(() => runtime.reload(), 300);
+  reloadTimer = setTimeout(() => runtime?.reload(), 300);
 });
 shutdown.add('rule watcher', () => watcher.close());
 
-await retry(
+const compacted = [
+  { name: 'cleanup.policy', value: 'compact' },
+  { name: 'max.message.bytes', value: String(2 * 1024 * 1024) },
+];
+const { sources, repartitions } = await retry(
   async () => {
+    const sources = await partitionCount(topics.events, 6);
+    const repartitions = await partitionCount(repartitionTopic, sources);
     await ensureTopics(kafka, [
       { topic: topics.events, numPartitions: 6 },
       { topic: topics.alerts, numPartitions: 6 },
       { topic: lateTopic, numPartitions: 6 },
+      // partition p of the state topic holds the checkpoints of events partition p and of
+      // repartition partition p (under their own keys)
+      { topic: stateTopic, numPartitions: Math.max(sources, repartitions), configEntries: compacted },
       {
-        // partition p of the state topic holds the checkpoints of events partition p
-        topic: stateTopic,
-        numPartitions: await eventsPartitions(),
-        configEntries: [
-          { name: 'cleanup.policy', value: 'compact' },
-          { name: 'max.message.bytes', value: String(2 * 1024 * 1024) },
-        ],
+        topic: repartitionTopic,
+        numPartitions: repartitions,
+        configEntries: [{ name: 'retention.ms', value: String(24 * 3_600_000) }],
       },
     ]);
     await producer.connect();
+    return { sources, repartitions };
   },
   {
     retries: 1000,
@@ -166,33 +182,104 @@ await retry(
   },
 );
 
-const commitNext = new Map<number, string>();
-loop = await startConsumerLoop({
-  kafka,
-  groupId: config.CORRELATOR_GROUP_ID,
-  topic: topics.events,
-  fromBeginning: config.CORRELATOR_FROM_BEGINNING,
+const outputs = {
+  producer,
+  topics: { alerts: topics.alerts, late: lateTopic, repartition: repartitionTopic },
+  counters,
   logger,
   signal: shutdown.signal,
-  onAssignment: (partitions) => runtime.onAssignment(partitions),
-  handleBatch: async (messages, ctx) => {
-    await runtime.handleBatch(messages, ctx.partition);
-    const next = String(Number(messages.at(-1)!.offset) + 1);
-    const offset = await runtime.maybeCheckpoint(ctx.partition, next, !ctx.isRunning());
-    if (offset !== null) commitNext.set(ctx.partition, offset);
+};
+const first = new CorrelatorRuntime(
+  {
+    ...outputs,
+    config,
+    repartitionPartitions: repartitions,
+    store: new CheckpointStore(kafka, producer, stateTopic, config.CORRELATOR_GROUP_ID, logger),
+    reloads,
   },
-  commitOffset: (partition) => {
-    const offset = commitNext.get(partition) ?? null;
-    commitNext.delete(partition);
-    return offset;
+  rules,
+);
+first.ruleErrors = rules.errors.map((e) => `${e.file}:${e.line}: ${e.message}`);
+const second = new RepartitionRuntime(
+  {
+    ...outputs,
+    config,
+    sources,
+    records,
+    store: new CheckpointStore(
+      kafka,
+      producer,
+      stateTopic,
+      `${config.CORRELATOR_GROUP_ID}.repartition`,
+      logger,
+    ),
   },
+  first.units,
+);
+first.stage2 = second;
+runtime = first;
+stage2 = second;
+logger.info(
+  { repartitioned: first.units.map((u) => ({ key: u.id, rules: u.rules.correlations.map((c) => c.id) })) },
+  'correlations grouped by another key than tenant + source.ip run on the repartition topic',
+);
+
+/** Consumes one stage's topic, committing offsets only at that stage's checkpoints. */
+function consume(
+  groupId: string,
+  topic: string,
+  fromBeginning: boolean,
+  stage: {
+    partitions: { onAssignment(p: number[]): void };
+    handleBatch(m: KafkaMessage[], p: number): Promise<void>;
+    checkpoint(p: number, next: string, force: boolean): Promise<string | null>;
+  },
+) {
+  const commitNext = new Map<number, string>();
+  return startConsumerLoop({
+    kafka,
+    groupId,
+    topic,
+    fromBeginning,
+    logger,
+    signal: shutdown.signal,
+    onAssignment: (partitions) => stage.partitions.onAssignment(partitions),
+    handleBatch: async (messages, ctx) => {
+      await stage.handleBatch(messages, ctx.partition);
+      const next = String(Number(messages.at(-1)!.offset) + 1);
+      const offset = await stage.checkpoint(ctx.partition, next, !ctx.isRunning());
+      if (offset !== null) commitNext.set(ctx.partition, offset);
+    },
+    commitOffset: (partition) => {
+      const offset = commitNext.get(partition) ?? null;
+      commitNext.delete(partition);
+      return offset;
+    },
+  });
+}
+
+// the second stage reads every record its first stages wrote, so a new group starts at the oldest
+loop2 = await consume(`${config.CORRELATOR_GROUP_ID}.repartition`, repartitionTopic, true, {
+  partitions: second.partitions,
+  handleBatch: (m, p) => second.handleBatch(m, p),
+  checkpoint: (p, next, force) => second.partitions.maybeCheckpoint(p, next, force),
 });
+loop = await consume(config.CORRELATOR_GROUP_ID, topics.events, config.CORRELATOR_FROM_BEGINNING, first);
 const idle = setInterval(
-  () => void runtime.advanceIdle().catch((err) => logger.error({ err }, 'idle advance failed')),
+  () => void first.advanceIdle().catch((err) => logger.error({ err }, 'idle advance failed')),
   1000,
+);
+const beat = setInterval(
+  () => void first.heartbeats().catch((err) => logger.error({ err }, 'watermark heartbeat failed')),
+  config.CORRELATOR_REPARTITION_HEARTBEAT_MS,
 );
 shutdown.add('consumer', async () => {
   clearInterval(idle);
+  clearInterval(beat);
   await loop?.stop();
+  await loop2?.stop();
 });
-logger.info({ topic: topics.events, group: config.CORRELATOR_GROUP_ID }, 'correlator consuming');
+logger.info(
+  { topic: topics.events, repartition: repartitionTopic, group: config.CORRELATOR_GROUP_ID },
+  'correlator consuming',
+);

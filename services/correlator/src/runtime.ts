@@ -1,20 +1,35 @@
-// The correlator at work: one engine for the partitions this instance holds. Each consumed
-// batch runs through the engine; its alerts go to the alerts topic and its late events to
-// the late-events topic (acks=all, retried until acknowledged); every checkpoint interval
-// the partition's state is saved and only then its offset committed. Rules reload from
-// disk (file watch or POST /v1/rules/reload): a set that loads with errors is refused and
-// the running one stays; rules that did not change keep their state.
-import { Engine, loadRuleDir, type RuleSet } from '@soc/rules';
+// The correlator at work, first stage: one engine for the events partitions this instance
+// holds, running the detections and every correlation grouped by tenant + source.ip (the
+// events topic's key). Each consumed batch runs through it; its alerts go to the alerts
+// topic, its late events to the late-events topic, and the inputs of the other correlations
+// to the repartition topic, keyed by each rule's own group key (see repartition.ts), all
+// acknowledged before the batch counts as done. Every checkpoint interval the partition's
+// state is saved and only then its offset committed. Rules reload from disk (file watch or
+// POST /v1/rules/reload): a set that loads with errors is refused and the running one stays;
+// rules that did not change keep their state, in both stages.
+import {
+  Engine,
+  loadRuleDir,
+  type RuleSet,
+  type RuleSplit,
+  type RuleStats,
+  route,
+  splitRuleSet,
+} from '@soc/rules';
 import type { Alert, EcsEvent } from '@soc/schema';
-import { type ComponentCounters, type Counter, type Logger, retry } from '@soc/telemetry';
-import type { KafkaMessage, Producer } from 'kafkajs';
-import type { CheckpointStore } from './checkpoints.ts';
+import type { ComponentCounters, Counter, Logger } from '@soc/telemetry';
+import type { KafkaMessage, Message, Producer } from 'kafkajs';
+import { CheckpointedPartitions, type CheckpointStore } from './checkpoints.ts';
 import type { CorrelatorConfig } from './config.ts';
+import { publish, Serial } from './publish.ts';
+import type { RepartitionRuntime } from './repartition.ts';
 
 export interface RuntimeDeps {
   config: CorrelatorConfig;
   producer: Producer;
-  topics: { alerts: string; late: string };
+  topics: { alerts: string; late: string; repartition: string };
+  /** partitions of the repartition topic */
+  repartitionPartitions: number;
   store: CheckpointStore;
   counters: ComponentCounters;
   reloads: Counter<'result'>;
@@ -24,18 +39,41 @@ export interface RuntimeDeps {
 
 export class CorrelatorRuntime {
   private readonly d: RuntimeDeps;
+  private split: RuleSplit;
+  /** the first stage's engine (detections and source-keyed correlations) */
   engine: Engine;
-  /** per held partition: offsets below this were applied by the restored checkpoint */
-  private readonly skipBelow = new Map<number, number>();
-  private readonly lastCheckpoint = new Map<number, number>();
+  /** the second stage in this process, told about reloads */
+  stage2: RepartitionRuntime | null = null;
+  readonly partitions: CheckpointedPartitions;
+  private readonly serial = new Serial();
   private readonly lastInput = new Map<number, number>();
-  private restoring: Promise<void> | null = null;
-  private held = new Set<number>();
+  /** per events partition: the watermark last announced to the repartition topic */
+  private readonly announced = new Map<number, { w: number; at: number }>();
   ruleErrors: string[] = [];
 
   constructor(deps: RuntimeDeps, rules: RuleSet) {
     this.d = deps;
-    this.engine = this.newEngine(rules);
+    this.split = splitRuleSet(rules);
+    this.engine = this.newEngine(this.split.local);
+    this.partitions = new CheckpointedPartitions(
+      deps.store,
+      deps.config.CORRELATOR_CHECKPOINT_INTERVAL_MS,
+      {
+        snapshot: (p) => this.engine.snapshot(p),
+        restore: (p, s) => this.engine.restore(p, s),
+        drop: (p) => {
+          this.engine.dropPartition(p);
+          this.announced.delete(p);
+          this.lastInput.delete(p);
+        },
+      },
+      deps.logger,
+      deps.signal,
+    );
+  }
+
+  get units() {
+    return this.split.units;
   }
 
   private newEngine(rules: RuleSet): Engine {
@@ -45,121 +83,109 @@ export class CorrelatorRuntime {
     });
   }
 
-  /** The partitions this member now holds: forget the others, restore the new ones. */
-  onAssignment(partitions: number[]): void {
-    const now = new Set(partitions);
-    for (const p of this.held) if (!now.has(p)) this.engine.dropPartition(p);
-    const added = partitions.filter((p) => !this.held.has(p));
-    this.held = now;
-    if (added.length > 0) this.restoring = this.restore(added);
+  /** Runs one consumed batch; resolves once its outputs are on Kafka. */
+  handleBatch(messages: KafkaMessage[], partition: number): Promise<void> {
+    return this.serial.run(() => this.batch(messages, partition));
   }
 
-  private async restore(partitions: number[]): Promise<void> {
-    const checkpoints = await retry(() => this.d.store.loadAll(), {
-      retries: 1000,
-      retriable: () => true,
-      initialDelayMs: 500,
-      maxDelayMs: 5000,
-      signal: this.d.signal,
-      onRetry: (err) => this.d.logger.warn({ err }, 'cannot read checkpoints yet; retrying'),
-    });
-    for (const p of partitions) {
-      const cp = checkpoints.get(p);
-      if (!cp) continue;
-      try {
-        this.engine.restore(p, cp.state);
-        this.skipBelow.set(p, Number(cp.offset));
-        this.d.logger.info({ partition: p, offset: cp.offset }, 'correlation state restored');
-      } catch (err) {
-        this.d.logger.error(
-          { err, partition: p },
-          'checkpoint unreadable; starting the partition with empty state',
-        );
-      }
-    }
-  }
-
-  /** Runs one consumed batch; resolves once its alerts and late events are on Kafka. */
-  async handleBatch(messages: KafkaMessage[], partition: number): Promise<void> {
-    if (this.restoring) await this.restoring;
-    const skip = this.skipBelow.get(partition) ?? -1;
+  private async batch(messages: KafkaMessage[], partition: number): Promise<void> {
+    await this.partitions.ready();
     const alerts: Alert[] = [];
     const late: EcsEvent[] = [];
+    const routed: Message[] = [];
+    const units = this.split.units;
     for (const m of messages) {
-      if (Number(m.offset) < skip) continue;
+      if (this.partitions.skip(partition, m.offset)) continue;
       this.d.counters.received.inc();
+      let raw: string;
       let event: EcsEvent;
       try {
-        event = JSON.parse(m.value?.toString('utf8') ?? '') as EcsEvent;
+        raw = m.value?.toString('utf8') ?? '';
+        event = JSON.parse(raw) as EcsEvent;
         if (typeof event?.['@timestamp'] !== 'string' || typeof event.organization?.id !== 'string')
           throw new Error('not an ECS event');
       } catch {
         this.d.counters.dropped.inc({ reason: 'invalid_event' });
         continue;
       }
+      const before = this.engine.watermark(partition);
       const out = this.engine.process(event, partition);
       alerts.push(...out.alerts);
       late.push(...out.late);
+      if (units.length === 0) continue;
+      // forwarded only when not behind this partition's watermark, with that watermark
+      if (!(Date.parse(event['@timestamp']) >= before)) continue;
+      const w = Number.isFinite(before) ? before : null;
+      for (const [q, ids] of route(units, event, this.d.repartitionPartitions))
+        routed.push({
+          partition: q,
+          key: null,
+          value: `{"p":${partition},"o":${m.offset},"w":${w},"u":${JSON.stringify(ids)},"e":${raw}}`,
+        });
     }
     this.lastInput.set(partition, Date.now());
-    await this.publish(alerts, late);
+    routed.push(...this.heartbeat(partition, Date.now()));
+    await publish(this.d, alerts, late, this.repartitionOut(routed));
+  }
+
+  private repartitionOut(messages: Message[]) {
+    return messages.length > 0 ? [{ topic: this.d.topics.repartition, messages }] : [];
+  }
+
+  /**
+   * The partition's watermark for the second stage, to every repartition partition, when it
+   * moved (at most once per heartbeat interval). A partition that never had an event
+   * announces the clock minus the idle period once it has been held that long.
+   */
+  private heartbeat(p: number, now: number): Message[] {
+    if (this.split.units.length === 0) return [];
+    let w = this.engine.watermark(p);
+    const idle = this.d.config.CORRELATOR_IDLE_ADVANCE_MS;
+    if (!Number.isFinite(w)) {
+      if (now - this.partitions.heldSince(p) < idle) return [];
+      w = now - idle;
+    }
+    const last = this.announced.get(p);
+    if (last && (w <= last.w || now - last.at < this.d.config.CORRELATOR_REPARTITION_HEARTBEAT_MS)) return [];
+    this.announced.set(p, { w, at: now });
+    const value = `{"p":${p},"w":${w}}`;
+    return Array.from({ length: this.d.repartitionPartitions }, (_, q) => ({
+      partition: q,
+      key: null,
+      value,
+    }));
+  }
+
+  /** Announces the watermarks of all held partitions that moved (timer). */
+  heartbeats(): Promise<void> {
+    return this.serial.run(async () => {
+      const now = Date.now();
+      const messages = [...this.partitions.held].flatMap((p) => this.heartbeat(p, now));
+      await publish(this.d, [], [], this.repartitionOut(messages));
+    });
   }
 
   /** Advances idle partitions with the clock, so absence rules fire without new events. */
-  async advanceIdle(): Promise<void> {
-    const now = Date.now();
-    const alerts: Alert[] = [];
-    for (const p of this.held) {
-      const last = this.lastInput.get(p) ?? now;
-      if (now - last < this.d.config.CORRELATOR_IDLE_ADVANCE_MS) continue;
-      const wm = this.engine.watermark(p);
-      if (!Number.isFinite(wm)) continue;
-      alerts.push(...this.engine.advance(wm + (now - last - this.d.config.CORRELATOR_IDLE_ADVANCE_MS), p));
-      this.lastInput.set(p, now - this.d.config.CORRELATOR_IDLE_ADVANCE_MS);
-    }
-    await this.publish(alerts, []);
-  }
-
-  private async publish(alerts: Alert[], late: EcsEvent[]): Promise<void> {
-    const topicMessages = [
-      { topic: this.d.topics.alerts, messages: alerts.map((a) => ({ key: a.id, value: JSON.stringify(a) })) },
-      {
-        topic: this.d.topics.late,
-        messages: late.map((e) => ({ key: e.organization.id, value: JSON.stringify(e) })),
-      },
-    ].filter((t) => t.messages.length > 0);
-    if (topicMessages.length === 0) return;
-    // the engine has moved on, so these are resent until acknowledged, not recomputed
-    await retry(() => this.d.producer.sendBatch({ acks: -1, topicMessages }), {
-      retries: Number.MAX_SAFE_INTEGER,
-      retriable: () => true,
-      initialDelayMs: 200,
-      maxDelayMs: 10_000,
-      signal: this.d.signal,
-      onRetry: (err, attempt) => {
-        this.d.counters.errors.inc({ stage: 'produce' });
-        this.d.logger.warn({ err, attempt }, 'alerts not acknowledged by Kafka; retrying');
-      },
+  advanceIdle(): Promise<void> {
+    return this.serial.run(async () => {
+      const now = Date.now();
+      const idle = this.d.config.CORRELATOR_IDLE_ADVANCE_MS;
+      const alerts: Alert[] = [];
+      for (const p of this.partitions.held) {
+        const last = this.lastInput.get(p) ?? now;
+        if (now - last < idle) continue;
+        const wm = this.engine.watermark(p);
+        if (!Number.isFinite(wm)) continue;
+        alerts.push(...this.engine.advance(wm + (now - last - idle), p));
+        this.lastInput.set(p, now - idle);
+      }
+      await publish(this.d, alerts, []);
     });
-    this.d.counters.sent.inc(alerts.length);
-    if (late.length > 0) this.d.counters.dropped.inc({ reason: 'late' }, late.length);
-    for (const a of alerts)
-      this.d.logger.info(
-        { alert: a.id, rule: a.rule.id, group: a.group, tenant: a.tenant, revision: a.revision },
-        'alert',
-      );
   }
 
   /** After a batch: the offset to commit — only when a checkpoint was just saved. */
-  async maybeCheckpoint(partition: number, nextOffset: string, force = false): Promise<string | null> {
-    const last = this.lastCheckpoint.get(partition) ?? 0;
-    if (!force && Date.now() - last < this.d.config.CORRELATOR_CHECKPOINT_INTERVAL_MS) return null;
-    const state = this.engine.snapshot(partition);
-    if (state === null) return null;
-    await this.d.store.save(partition, { offset: nextOffset, state });
-    this.lastCheckpoint.set(partition, Date.now());
-    this.skipBelow.delete(partition);
-    return nextOffset;
+  checkpoint(partition: number, nextOffset: string, force: boolean): Promise<string | null> {
+    return this.serial.run(() => this.partitions.maybeCheckpoint(partition, nextOffset, force));
   }
 
   /** Loads the rule folder again; refuses a set with errors; keeps the state of unchanged rules. */
@@ -171,18 +197,41 @@ export class CorrelatorRuntime {
       this.d.logger.error({ errors }, 'rule set refused: it does not load cleanly; the running rules stay');
       return { ok: false, errors };
     }
-    const next = this.newEngine(rules);
+    const split = splitRuleSet(rules);
+    const next = this.newEngine(split.local);
     for (const p of this.engine.partitionsHeld()) next.restore(p, this.engine.snapshot(p));
+    this.split = split;
     this.engine = next;
+    this.stage2?.setUnits(split.units);
     this.d.reloads.inc({ result: 'ok' });
     this.d.logger.info(
-      { detections: rules.detections.length, correlations: rules.correlations.length },
+      {
+        detections: rules.detections.length,
+        correlations: rules.correlations.length,
+        repartitioned: split.units.flatMap((u) => u.rules.correlations.map((c) => c.id)),
+      },
       'rules reloaded',
     );
     return { ok: true, errors: [] };
   }
 
-  heldPartitions(): number[] {
-    return [...this.held];
+  /** Per-rule counters over both stages (a detection counts where it alerts, if it does). */
+  stats(): RuleStats[] {
+    const out = new Map<string, RuleStats>();
+    for (const s of this.engine.stats()) out.set(s.id, s);
+    for (const s of this.stage2?.stats() ?? [])
+      if (s.kind === 'correlation' || !out.has(s.id)) out.set(s.id, s);
+    return [...out.values()];
+  }
+
+  /** "Why didn't it fire?" for a rule of either stage. */
+  inspect(ruleId: string, tenant: string, group: string[]): Record<string, unknown> | null {
+    const local = this.engine.inspect(ruleId, tenant, group);
+    if (local) return local;
+    for (const e of this.stage2?.engines.values() ?? []) {
+      const state = e.inspect(ruleId, tenant, group);
+      if (state) return { ...state, repartitioned: true };
+    }
+    return null;
   }
 }

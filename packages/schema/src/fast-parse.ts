@@ -1,0 +1,214 @@
+// A fast path for zod parsing on hot paths (ingest validates every event): compiles a zod
+// schema into plain closures that either return exactly what `schema.parse` returns (a fresh
+// copy, keys in schema order) or INVALID. INVALID means "not proven valid here", never
+// "invalid": callers then run the zod schema itself, which stays the source of truth and
+// gives the error message. So the fast path only has to be right when it accepts, and it
+// declines whatever it does not model exactly: strings whose code-point length could differ
+// from their UTF-16 length at a bound, symbol or "__proto__" keys in records.
+// Schema nodes of a kind not modelled here are parsed by zod (correct, only slower) and
+// listed in `delegated`, which a test keeps empty for the event schema.
+import type { z } from 'zod';
+
+export const INVALID: unique symbol = Symbol('INVALID');
+export type FastParser<T> = ((input: unknown) => T | typeof INVALID) & { delegated: string[] };
+
+type Fn = (input: unknown) => unknown;
+// biome-ignore lint/suspicious/noExplicitAny: zod's internal definitions are untyped here
+type Def = any;
+
+export function compileParser<S extends z.ZodType>(schema: S): FastParser<z.output<S>> {
+  const delegated: string[] = [];
+  const fn = compileNode(schema, '', delegated) as FastParser<z.output<S>>;
+  const parse = ((input: unknown) => fn(input)) as FastParser<z.output<S>>;
+  parse.delegated = delegated;
+  return parse;
+}
+
+function compileNode(schema: z.ZodType, path: string, delegated: string[]): Fn {
+  const def: Def = schema._zod.def;
+  const compiled = compileKnown(def, path, delegated);
+  if (compiled) return compiled;
+  delegated.push(path || '(root)');
+  return (input) => {
+    const r = schema.safeParse(input);
+    return r.success ? r.data : INVALID;
+  };
+}
+
+function compileKnown(def: Def, path: string, delegated: string[]): Fn | undefined {
+  switch (def.type) {
+    case 'string':
+      return stringNode(def);
+    case 'number':
+      return numberNode(def);
+    case 'enum':
+      return memberNode(Object.values(def.entries));
+    case 'literal':
+      return memberNode(def.values);
+    case 'array':
+      return arrayNode(def, path, delegated);
+    case 'record':
+      return recordNode(def, path, delegated);
+    case 'object':
+      return objectNode(def, path, delegated);
+    default:
+      return undefined; // optional is handled by its object; anything else goes to zod
+  }
+}
+
+interface Bounds {
+  min: number;
+  max: number;
+  pattern?: RegExp;
+  int: boolean;
+  gte: number;
+  lte: number;
+}
+
+/** The checks of a node, or undefined when one is not modelled. */
+function bounds(def: Def): Bounds | undefined {
+  const b: Bounds = { min: 0, max: Infinity, int: false, gte: -Infinity, lte: Infinity };
+  for (const check of def.checks ?? []) {
+    const c: Def = check._zod.def;
+    // length checks carry zod's "has a length" guard, always true for strings and arrays
+    if (c.when && c.check !== 'min_length' && c.check !== 'max_length') return undefined;
+    if (c.check === 'min_length') b.min = Math.max(b.min, c.minimum);
+    else if (c.check === 'max_length') b.max = Math.min(b.max, c.maximum);
+    else if (c.check === 'number_format' && c.format === 'safeint') b.int = true;
+    else if (c.check === 'greater_than' && c.inclusive) b.gte = Math.max(b.gte, c.value);
+    else if (c.check === 'less_than' && c.inclusive) b.lte = Math.min(b.lte, c.value);
+    else return undefined;
+  }
+  return b;
+}
+
+function stringNode(def: Def): Fn | undefined {
+  const b = bounds(def);
+  if (!b || def.coerce) return undefined;
+  let pattern: RegExp | undefined;
+  if (def.format !== undefined) {
+    // a datetime is its pattern and nothing else; other formats have extra logic
+    if (def.format !== 'datetime' || !(def.pattern instanceof RegExp)) return undefined;
+    pattern = new RegExp(def.pattern.source, def.pattern.flags.replace(/[gy]/g, ''));
+  }
+  const { min, max } = b;
+  return (v) => {
+    if (typeof v !== 'string') return INVALID;
+    const n = v.length;
+    // zod counts code points; below 2*min or above max they can differ from UTF-16 units
+    if (n > max || (n < 2 * min && codePoints(v) < min)) return INVALID;
+    if (pattern && !pattern.test(v)) return INVALID;
+    return v;
+  };
+}
+
+function codePoints(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+function numberNode(def: Def): Fn | undefined {
+  const b = bounds(def);
+  if (!b || def.coerce) return undefined;
+  const { int, gte, lte } = b;
+  return (v) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) return INVALID;
+    if (int && !Number.isSafeInteger(v)) return INVALID;
+    return v < gte || v > lte ? INVALID : v;
+  };
+}
+
+function memberNode(values: unknown[]): Fn | undefined {
+  if (!values.every((v) => typeof v === 'string')) return undefined;
+  const set = new Set<unknown>(values);
+  return (v) => (set.has(v) ? v : INVALID);
+}
+
+function arrayNode(def: Def, path: string, delegated: string[]): Fn | undefined {
+  const b = bounds(def);
+  if (!b) return undefined;
+  const element = compileNode(def.element, `${path}[]`, delegated);
+  const { min, max } = b;
+  return (v) => {
+    if (!Array.isArray(v) || v.length < min || v.length > max) return INVALID;
+    const out = new Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const r = element(v[i]);
+      if (r === INVALID) return INVALID;
+      out[i] = r;
+    }
+    return out;
+  };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function recordNode(def: Def, path: string, delegated: string[]): Fn | undefined {
+  if (def.checks?.length || def.mode) return undefined;
+  const key = compileNode(def.keyType, `${path}{key}`, delegated);
+  const value = compileNode(def.valueType, `${path}{}`, delegated);
+  return (v) => {
+    if (!isObject(v) || Object.getOwnPropertySymbols(v).length > 0) return INVALID;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.getOwnPropertyNames(v)) {
+      if (!Object.prototype.propertyIsEnumerable.call(v, k)) continue;
+      if (k === '__proto__' || key(k) !== k) return INVALID;
+      const r = value(v[k]);
+      if (r === INVALID) return INVALID;
+      out[k] = r;
+    }
+    return out;
+  };
+}
+
+/**
+ * A strict object becomes one generated function (straight-line code, so V8 gives every
+ * property access its own inline cache): unknown keys are declined, fields are copied in
+ * schema order, an optional field that is present but undefined stays present, as in zod.
+ */
+function objectNode(def: Def, path: string, delegated: string[]): Fn | undefined {
+  if (def.checks?.length || def.catchall?._zod.def.type !== 'never') return undefined;
+  const consts: unknown[] = [];
+  const constant = (value: unknown) => `c${consts.push(value) - 1}`;
+  const keys = Object.keys(def.shape as Record<string, z.ZodType>);
+  let body = 'if (typeof v !== "object" || v === null || Array.isArray(v)) return INVALID;\n';
+  body += `for (const k in v) switch (k) { ${keys.map((k) => `case ${JSON.stringify(k)}:`).join(' ')} break; default: return INVALID; }\n`;
+  body += 'const out = {};\nlet x, r;\n';
+  for (const key of keys) {
+    const child: z.ZodType = def.shape[key];
+    const childDef: Def = child._zod.def;
+    const optional = childDef.type === 'optional' && !childDef.checks?.length;
+    const inner: z.ZodType = optional ? childDef.innerType : child;
+    const k = JSON.stringify(key);
+    const ifUndefined = optional ? `{ if (${k} in v) out[${k}] = undefined; }` : 'return INVALID;';
+    body += `x = v[${k}];\nif (x === undefined) ${ifUndefined}\n`;
+    const test = inlineTest(inner._zod.def, constant);
+    if (test) body += `else if (${test}) return INVALID; else out[${k}] = x;\n`;
+    else {
+      const parse = constant(compileNode(inner, `${path}.${key}`, delegated));
+      body += `else { r = ${parse}(x); if (r === INVALID) return INVALID; out[${k}] = r; }\n`;
+    }
+  }
+  body += 'return out;';
+  const names = consts.map((_, i) => `c${i}`);
+  return new Function('INVALID', ...names, `return (v) => {\n${body}\n};`)(INVALID, ...consts) as Fn;
+}
+
+/**
+ * A condition on `x` that is true when a plain string of at most `max` UTF-16 units, or
+ * a member of an enum, is not what `x` holds: the common leaves, checked in place.
+ */
+function inlineTest(def: Def, constant: (value: unknown) => string): string | undefined {
+  if (def.type === 'enum' || def.type === 'literal') {
+    const values: unknown[] = def.type === 'enum' ? Object.values(def.entries) : def.values;
+    if (!values.every((v) => typeof v === 'string')) return undefined;
+    return `!${constant(new Set(values))}.has(x)`;
+  }
+  if (def.type !== 'string' || def.format !== undefined || def.coerce) return undefined;
+  const b = bounds(def);
+  if (!b || b.min > 0) return undefined;
+  return b.max === Infinity ? 'typeof x !== "string"' : `typeof x !== "string" || x.length > ${b.max}`;
+}

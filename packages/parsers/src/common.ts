@@ -117,11 +117,23 @@ export function baseEvent(
   const e: EcsEvent = {
     '@timestamp': timestamp.toISOString(),
     ecs: { version: ECS_VERSION },
-    event: { id: stableId(ctx.tenant, observerKey, line), ...event, ingested: ctx.receivedAt.toISOString() },
+    event: { id: stableId(ctx.tenant, observerKey, line), ...event, ingested: isoOf(ctx.receivedAt) },
     organization: { id: ctx.tenant },
   };
   if (ctx.keepOriginal) e.event.original = line;
   return e;
+}
+
+// The receive time is the same for every line of a batch: format it once.
+let lastTime = Number.NaN;
+let lastIso = '';
+function isoOf(d: Date): string {
+  const t = d.getTime();
+  if (t !== lastTime) {
+    lastIso = d.toISOString();
+    lastTime = t;
+  }
+  return lastIso;
 }
 
 /** Removes keys whose value is undefined, recursively, so the strict schema sees only set fields. */

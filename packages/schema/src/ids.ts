@@ -3,6 +3,11 @@
 import { hash } from 'node:crypto';
 
 export function stableId(...parts: string[]): string {
-  const input = parts.map((p) => p.replaceAll('\\', '\\\\').replaceAll('\u001f', '\\u')).join('\u001f');
+  let input = '';
+  for (let i = 0; i < parts.length; i++) {
+    let p = parts[i]!;
+    if (p.includes('\\') || p.includes('\u001f')) p = p.replaceAll('\\', '\\\\').replaceAll('\u001f', '\\u');
+    input = i === 0 ? p : `${input}\u001f${p}`;
+  }
   return hash('sha256', input, 'base64url').slice(0, 22);
 }

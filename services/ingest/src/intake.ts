@@ -1,6 +1,7 @@
 // The transport-independent half of ingest: parsed batches from any transport are
 // enriched (zones, threat intel), then written to Kafka — events to the events topic,
-// rejected lines to the dead-letter topic — in one request, acks=all, within a deadline.
+// rejected lines to the dead-letter topic — acks=all, within a deadline, in produce
+// requests shared with the batches other requests and connections published meanwhile.
 // A batch Kafka did not acknowledge in time raises KafkaUnavailableError: HTTP answers
 // 503, syslog holds the batch and stops reading.
 import type { ThreatIntel, ZoneMap } from '@soc/enrich';
@@ -44,8 +45,20 @@ export function eventKey(e: EcsEvent): string {
   return `${e.organization.id}|${e.source?.ip ?? e.observer?.name ?? ''}`;
 }
 
+type Tagged = { topic: string; m: Message; waiter: Waiter };
+
+interface Waiter {
+  /** messages of this publish call not yet acknowledged */
+  left: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
 export class Intake {
   private readonly deps: IntakeDeps;
+  /** messages waiting for the next produce request, from every publish call since the last */
+  private queue: Tagged[] = [];
+  private sending = false;
 
   constructor(deps: IntakeDeps) {
     this.deps = deps;
@@ -92,22 +105,57 @@ export class Intake {
     const received = events.length + dead.length;
     if (received === 0) return;
     this.deps.counters.received.inc(received);
-    // Kafka refuses a record batch over max.message.bytes (1 MiB by default), so a large
-    // body goes out as several requests, one after the other (idempotent, in order).
-    const tagged = [
-      ...events.map((m) => ({ topic: this.deps.topics.events, m })),
-      ...dead.map((m) => ({ topic: this.deps.topics.dlq, m })),
-    ];
-    for (const chunk of chunks(tagged, this.deps.maxRequestBytes)) {
-      const byTopic = new Map<string, Message[]>();
-      for (const { topic, m } of chunk) byTopic.set(topic, [...(byTopic.get(topic) ?? []), m]);
-      await this.send([...byTopic].map(([topic, messages]) => ({ topic, messages })));
-    }
+    await new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { left: received, resolve, reject };
+      for (const m of events) this.queue.push({ topic: this.deps.topics.events, m, waiter });
+      for (const m of dead) this.queue.push({ topic: this.deps.topics.dlq, m, waiter });
+      if (!this.sending) void this.drain();
+    });
     this.deps.counters.sent.inc(events.length);
     for (const item of items) {
       for (const r of item.batch.rejected) this.deps.counters.dropped.inc({ reason: reasonLabel(r.reason) });
     }
   }
+
+  /**
+   * Writes the queue out, one produce request at a time (the producer allows one in flight):
+   * what concurrent publish calls queued meanwhile goes out together, in order. Kafka refuses
+   * a record batch over max.message.bytes (1 MiB by default), so each request stays under
+   * maxRequestBytes. A call resolves once its last message is acknowledged; when a request
+   * fails, every call with a message not yet acknowledged fails with it.
+   */
+  private async drain(): Promise<void> {
+    this.sending = true;
+    try {
+      while (this.queue.length > 0) {
+        const queued = this.queue;
+        this.queue = [];
+        let chunk: Tagged[] = [];
+        try {
+          for (chunk of chunks(queued, this.deps.maxRequestBytes)) {
+            await this.send(byTopic(chunk));
+            for (const t of chunk) if (--t.waiter.left === 0) t.waiter.resolve();
+          }
+        } catch (err) {
+          const failed = new Set<Waiter>();
+          for (let i = queued.indexOf(chunk[0]!); i < queued.length; i++) failed.add(queued[i]!.waiter);
+          for (const w of failed) w.reject(err as Error);
+        }
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+}
+
+function byTopic(chunk: Tagged[]): { topic: string; messages: Message[] }[] {
+  const topics = new Map<string, Message[]>();
+  for (const { topic, m } of chunk) {
+    const messages = topics.get(topic);
+    if (messages) messages.push(m);
+    else topics.set(topic, [m]);
+  }
+  return [...topics].map(([topic, messages]) => ({ topic, messages }));
 }
 
 function* chunks<T extends { m: Message }>(items: T[], maxBytes: number): Generator<T[]> {

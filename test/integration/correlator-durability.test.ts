@@ -153,6 +153,20 @@ describe('correlator durability and scale-out', () => {
         .map((a) => (a.value['group'] as Record<string, string>)['observer.name'])
         .sort(),
     ).toEqual(['fw-branch', 'fw-demo']);
+    // the admin API says which rules are repartitioned, and finds their state
+    const rules = (await (await fetch(`${c.url}/v1/rules`)).json()) as {
+      repartitioned: { key: string; rules: string[] }[];
+    };
+    expect(rules.repartitioned.map((u) => u.key).sort()).toEqual([
+      'cross-tenant|source.ip',
+      'rules:1c1c3058-fb2d-4150-8983-9fd8621d7ab2',
+      'tenant|destination.ip',
+      'tenant|observer.name',
+    ]);
+    const state = await (
+      await fetch(`${c.url}/v1/rules/ddos_many_sources/state?tenant=acme&group=10.0.0.50`)
+    ).json();
+    expect(state).toMatchObject({ repartitioned: true, repartition_partition: expect.any(Number) });
     await new Promise((r) => setTimeout(r, 1000)); // let the revisions arrive
     reference = await alertKeysAll(p.ns);
     expect(reference.length).toBeGreaterThan(15);

@@ -10,6 +10,7 @@
 import {
   Engine,
   loadRuleDir,
+  partitionOf,
   type RuleSet,
   type RuleSplit,
   type RuleStats,
@@ -230,7 +231,17 @@ export class CorrelatorRuntime {
     if (local) return local;
     for (const e of this.stage2?.engines.values() ?? []) {
       const state = e.inspect(ruleId, tenant, group);
-      if (state) return { ...state, repartitioned: true };
+      if (!state) continue;
+      const rule = e.rules.correlations.find((c) => c.id === ruleId || c.name === ruleId)!;
+      const key = [rule.crossTenant ? '*' : tenant, ...group].join('\u001f');
+      const partition = partitionOf(key, this.d.repartitionPartitions);
+      const held = this.stage2!.partitions.held.has(partition);
+      return {
+        ...state,
+        repartitioned: true,
+        repartition_partition: partition,
+        ...(held ? {} : { state: 'this group is on a repartition partition another instance holds; ask it' }),
+      };
     }
     return null;
   }

@@ -18,13 +18,35 @@
 // revision and the new counts (at most once per second of event time, and when the period
 // ends). Alert ids hash (rule, tenant, group values, window end): the same events give the
 // same alerts, whatever the batching, restarts or replays.
+//
+// Cost. Detection rules are indexed by the field values they require (prefilter.ts), so
+// an event runs only the rules it can match; group keys are built once per event for the
+// rules that group alike; one-input groups are kept inline (group.ts).
 import type { Alert, EcsEvent } from '@soc/schema';
 import { stableId } from '@soc/schema';
-import { type FieldValue, getter, keyOf } from './fields.ts';
-import { MinHeap } from './heap.ts';
+import { beginPass, endPass } from './detection.ts';
+import { type Getter, getter, keyOf } from './fields.ts';
+import {
+  cloneAlert,
+  type Episode,
+  evict,
+  Group,
+  identOf,
+  keepsLone,
+  Lone,
+  loneMeasure,
+  MAX_EVIDENCE_IDS,
+  measure,
+  measureHolds,
+  recentIn,
+  SEP,
+} from './group.ts';
+import { FEED, Partition, type Pending, type Timer, type TimerKind } from './partition.ts';
+import { Prefilter } from './prefilter.ts';
+import { readSnapshot, writeSnapshot } from './snapshot.ts';
+import { parseTimestamp } from './timestamp.ts';
 import type { CompiledCorrelation, CompiledDetection, RuleSet } from './types.ts';
 
-const MAX_EVIDENCE_IDS = 20;
 const MAX_EVIDENCE_VALUES = 100;
 const MAX_EPISODE_VALUES = 10_000;
 const UPDATE_EVERY_MS = 1000;
@@ -46,67 +68,6 @@ export interface EngineOutput {
   late: EcsEvent[];
 }
 
-/** One correlation input, extracted at arrival so the buffer holds no whole events. */
-interface Feed {
-  /** correlation index in the rule set */
-  c: number;
-  /** which of its refs matched */
-  ref: number;
-  groupValues: string[];
-  value?: string | number;
-}
-
-interface Pending {
-  ts: number;
-  id: string;
-  tenant: string;
-  feeds: Feed[];
-}
-
-interface Timer {
-  at: number;
-  seq: number;
-  c: number;
-  key: string;
-  kind: 'expiry' | 'deadline' | 'suppress_end';
-  anchor?: number;
-}
-
-interface Episode {
-  alert: Alert;
-  lastEmit: number;
-  dirty: boolean;
-  values: Set<string> | null;
-}
-
-interface Group {
-  tenant: string;
-  values: string[];
-  /** input times in the window, ascending; items before `head` are gone */
-  times: number[];
-  head: number;
-  /** value per input (value_* types), parallel to times */
-  vals: (string | number)[] | null;
-  /** value → inputs in the window carrying it (value_count) */
-  distinct: Map<string, number> | null;
-  sum: number;
-  /** temporal types: input times per ref */
-  perRef: number[][] | null;
-  /** temporal_ordered: the latest start of a chain ending at ref i */
-  chain: number[] | null;
-  /** temporal with negation: anchors waiting for their deadline */
-  anchors: number[] | null;
-  /** the latest input ids and times, a ring of MAX_EVIDENCE_IDS (evidence) */
-  recentIds: string[];
-  recentTs: number[];
-  recentNext: number;
-  latest: number;
-  suppressedUntil: number;
-  episode: Episode | null;
-  /** the pending expiry timer of this group, if any */
-  expiryAt: number | null;
-}
-
 export interface RuleStats {
   id: string;
   title: string;
@@ -118,25 +79,6 @@ export interface RuleStats {
   groups: number;
 }
 
-const order = (a: { ts: number; id: string }, b: { ts: number; id: string }) =>
-  a.ts < b.ts || (a.ts === b.ts && a.id < b.id);
-
-class Partition {
-  maxTs = Number.NEGATIVE_INFINITY;
-  released: { ts: number; id: string } | null = null;
-  readonly buffer = new MinHeap<Pending>(order);
-  readonly timers = new MinHeap<Timer>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
-  seq = 0;
-  readonly groups: Map<string, Group>[];
-  releasedCount = 0;
-  lastCapAlert: number[];
-
-  constructor(correlations: number) {
-    this.groups = Array.from({ length: correlations }, () => new Map());
-    this.lastCapAlert = new Array(correlations).fill(Number.NEGATIVE_INFINITY);
-  }
-}
-
 export class Engine {
   readonly rules: RuleSet;
   private readonly clock: (ms: number) => Date;
@@ -144,10 +86,28 @@ export class Engine {
   private readonly maxGroups: number;
   private readonly partitions = new Map<number, Partition>();
   private readonly index = new Map<CompiledCorrelation, number>();
-  private readonly valueGetters: ((e: unknown) => FieldValue)[][];
-  private readonly groupGetters: ((e: unknown) => FieldValue)[][][];
+  private readonly prefilter: Prefilter;
+  /** per detection: the (correlation, ref) pairs it feeds, flat */
+  private readonly feedsOf: number[][];
+  private readonly valueGetters: Getter[][];
+  private readonly groupGetters: Getter[][][];
+  private readonly temporal: boolean[];
+  private readonly lone: boolean[];
   private readonly detectionStats: { matches: number; alerts: number; late: number }[];
   private readonly correlationStats: { matches: number; alerts: number; late: number; evictions: number }[];
+  // per event: which correlations were fed, and the group keys built, by grouping signature
+  private eventSeq = 0;
+  private readonly fedAt: Float64Array;
+  private readonly signatureOf: number[][];
+  private readonly keyAt: Float64Array;
+  private readonly keys: (string | null)[];
+  private readonly idents: (string[] | null)[];
+  /** the ident of the key groupKey built last */
+  private ident: string[] | null = null;
+  private readonly matched: Int32Array;
+  private readonly scratch: (number | string | undefined)[] = [];
+  private scratchIdents: (string[] | null)[] | null = null;
+  private readonly parts: string[] = [];
 
   constructor(rules: RuleSet, options: EngineOptions = {}) {
     this.rules = rules;
@@ -157,10 +117,29 @@ export class Engine {
     rules.correlations.forEach((c, i) => {
       this.index.set(c, i);
     });
+    this.prefilter = new Prefilter(rules.detections);
+    this.feedsOf = rules.detections.map((d) =>
+      d.correlations.flatMap((c) => [this.index.get(c)!, c.refs.indexOf(d)]),
+    );
     this.valueGetters = rules.correlations.map((c) => (c.fields ?? []).map(getter));
     this.groupGetters = rules.correlations.map((c) => c.groupFields.map((fs) => fs.map(getter)));
+    this.temporal = rules.correlations.map((c) => c.type === 'temporal' || c.type === 'temporal_ordered');
+    this.lone = rules.correlations.map(keepsLone);
     this.detectionStats = rules.detections.map(() => ({ matches: 0, alerts: 0, late: 0 }));
     this.correlationStats = rules.correlations.map(() => ({ matches: 0, alerts: 0, late: 0, evictions: 0 }));
+    this.fedAt = new Float64Array(rules.correlations.length);
+    const signatures = new Map<string, number>();
+    this.signatureOf = rules.correlations.map((c) =>
+      c.groupFields.map((fields) => {
+        const s = `${c.crossTenant ? '*' : ''}${SEP}${fields.join(SEP)}`;
+        if (!signatures.has(s)) signatures.set(s, signatures.size);
+        return signatures.get(s)!;
+      }),
+    );
+    this.keyAt = new Float64Array(signatures.size);
+    this.keys = new Array(signatures.size).fill(null);
+    this.idents = new Array(signatures.size).fill(null);
+    this.matched = new Int32Array(rules.detections.length);
   }
 
   private partition(p: number): Partition {
@@ -180,28 +159,50 @@ export class Engine {
   /** Runs one event: detection alerts at once, correlation inputs once the watermark passes. */
   process(event: EcsEvent, p = 0): EngineOutput {
     const out: EngineOutput = { alerts: [], late: [] };
-    const ts = Date.parse(event['@timestamp']);
+    const ts = parseTimestamp(event['@timestamp']);
     if (Number.isNaN(ts)) return out;
     const part = this.partition(p);
-    const feeds: Feed[] = [];
-    const matchedDetections: number[] = [];
-    this.rules.detections.forEach((d, di) => {
-      if (!d.match(event)) return;
-      matchedDetections.push(di);
-      const stats = this.detectionStats[di]!;
-      stats.matches++;
-      if (d.standalone) {
-        stats.alerts++;
-        out.alerts.push(detectionAlert(d, event, this.clock(ts)));
+    const seq = ++this.eventSeq;
+    const feeds = this.scratch;
+    feeds.length = 0;
+    this.scratchIdents = null;
+    let matched = 0;
+    const n = this.prefilter.candidates(event);
+    const candidates = this.prefilter.out;
+    beginPass();
+    try {
+      for (let k = 0; k < n; k++) {
+        const di = candidates[k]!;
+        const d = this.rules.detections[di]!;
+        if (!d.match(event)) continue;
+        this.matched[matched++] = di;
+        const stats = this.detectionStats[di]!;
+        stats.matches++;
+        if (d.standalone) {
+          stats.alerts++;
+          out.alerts.push(detectionAlert(d, event, this.clock(ts)));
+        }
+        const pairs = this.feedsOf[di]!;
+        for (let j = 0; j < pairs.length; j += 2) this.feedEvent(pairs[j]!, pairs[j + 1]!, event, seq, feeds);
       }
-      for (const c of d.correlations) this.feed(c, c.refs.indexOf(d), event, feeds);
-    });
+    } finally {
+      endPass();
+    }
     if (feeds.length > 0) {
-      const pending: Pending = { ts, id: event.event.id, tenant: event.organization.id, feeds };
-      if (part.released && !order(part.released, pending)) {
+      const pending: Pending = {
+        ts,
+        id: event.event.id,
+        tenant: event.organization.id,
+        feeds: feeds.slice(),
+        idents: this.scratchIdents,
+      };
+      if (
+        part.releasedId !== null &&
+        !(part.releasedTs < ts || (part.releasedTs === ts && part.releasedId < pending.id))
+      ) {
         out.late.push(event);
-        for (const di of matchedDetections) this.detectionStats[di]!.late++;
-        for (const f of feeds) this.correlationStats[f.c]!.late++;
+        for (let k = 0; k < matched; k++) this.detectionStats[this.matched[k]!]!.late++;
+        for (let j = 0; j < feeds.length; j += FEED) this.correlationStats[feeds[j] as number]!.late++;
       } else part.buffer.push(pending);
     }
     if (ts > part.maxTs) part.maxTs = ts;
@@ -227,33 +228,84 @@ export class Engine {
     return alerts;
   }
 
-  private feed(c: CompiledCorrelation, ref: number, event: unknown, feeds: Feed[]): void {
-    const ci = this.index.get(c)!;
-    if (feeds.some((f) => f.c === ci)) {
-      if (c.type !== 'temporal' && c.type !== 'temporal_ordered') return; // counted once per event
-      if (feeds.some((f) => f.c === ci && f.ref === ref)) return;
+  /** An event's input to correlation ci (its ref-th rule matched): once per event, temporal types once per ref. */
+  private feedEvent(
+    ci: number,
+    ref: number,
+    event: EcsEvent,
+    seq: number,
+    feeds: (number | string | undefined)[],
+  ): void {
+    if (this.fedAt[ci] === seq) {
+      if (!this.temporal[ci]) return; // counted once per event
+      for (let j = 0; j < feeds.length; j += FEED) if (feeds[j] === ci && feeds[j + 1] === ref) return;
     }
+    const sig = this.signatureOf[ci]![ref]!;
+    let key: string | null;
+    let ident: string[] | null;
+    if (this.keyAt[sig] === seq) {
+      key = this.keys[sig]!;
+      ident = this.idents[sig]!;
+    } else {
+      key = this.groupKey(ci, ref, event, null);
+      ident = this.ident;
+      this.keyAt[sig] = seq;
+      this.keys[sig] = key;
+      this.idents[sig] = ident;
+    }
+    if (key === null) return; // no value to group on: the event belongs to no group
+    const value = this.valueOf(ci, event);
+    if (value === null) return;
+    if (ident !== null || this.scratchIdents !== null) {
+      this.scratchIdents ??= new Array(feeds.length / FEED).fill(null);
+      this.scratchIdents.push(ident);
+    }
+    feeds.push(ci, ref, key, value);
+    this.fedAt[ci] = seq;
+  }
+
+  /** The group key of an input of correlation ci through its ref-th rule; null when a group-by value is missing. */
+  private groupKey(ci: number, ref: number, source: unknown, tenant: string | null): string | null {
     const getters = this.groupGetters[ci]![ref]!;
-    const groupValues: string[] = [];
-    for (const g of getters) {
-      const v = keyOf(g(event));
-      if (v === undefined) return; // no value to group on: the event belongs to no group
-      groupValues.push(v);
+    // joined in one go: a flat string, quick to hash and compare, holding nothing of the event
+    const parts = this.parts;
+    parts.length = getters.length + 1;
+    let ambiguous = false;
+    for (let i = 0; i < getters.length; i++) {
+      const v = keyOf(getters[i]!(source));
+      if (v === undefined) return null;
+      if (v.includes(SEP)) ambiguous = true;
+      parts[i + 1] = v;
     }
-    let value: string | number | undefined;
+    const scope = this.rules.correlations[ci]!.crossTenant
+      ? '*'
+      : String(tenant ?? (source as EcsEvent).organization.id);
+    if (scope.includes(SEP)) ambiguous = true;
+    parts[0] = scope;
+    this.ident = ambiguous ? parts.slice() : null;
+    return getters.length === 0 ? scope + SEP : parts.join(SEP);
+  }
+
+  /** The value an input carries (value_* types); undefined: none needed; null: missing. */
+  private valueOf(ci: number, source: unknown): string | number | undefined | null {
     const vg = this.valueGetters[ci]!;
-    if (vg.length > 0) {
-      if (c.type === 'value_count') {
-        const parts = vg.map((g) => keyOf(g(event)));
-        if (parts.some((x) => x === undefined)) return;
-        value = parts.join('\u001f');
-      } else {
-        const n = Number(vg[0]!(event));
-        if (!Number.isFinite(n)) return;
-        value = n;
+    if (vg.length === 0) return undefined;
+    if (this.rules.correlations[ci]!.type === 'value_count') {
+      if (vg.length === 1) {
+        const k = keyOf(vg[0]!(source));
+        return k === undefined ? null : k;
       }
+      const parts = this.parts;
+      parts.length = vg.length;
+      for (let i = 0; i < vg.length; i++) {
+        const k = keyOf(vg[i]!(source));
+        if (k === undefined) return null;
+        parts[i] = k;
+      }
+      return parts.join(SEP);
     }
-    feeds.push({ c: ci, ref, groupValues, value });
+    const n = Number(vg[0]!(source));
+    return Number.isFinite(n) ? n : null;
   }
 
   private release(part: Partition, watermark: number, alerts: Alert[]): void {
@@ -262,9 +314,15 @@ export class Engine {
       if (!next || next.ts > watermark) break;
       this.fireTimers(part, next.ts, alerts);
       part.buffer.pop();
-      part.released = { ts: next.ts, id: next.id };
-      for (const f of next.feeds)
-        this.add(part, f.c, f.ref, next.ts, next.id, next.tenant, f.groupValues, f.value, alerts);
+      part.releasedTs = next.ts;
+      part.releasedId = next.id;
+      const feeds = next.feeds;
+      for (let j = 0; j < feeds.length; j += FEED) {
+        const ident = next.idents === null ? null : next.idents[j / FEED]!;
+        const c = feeds[j] as number;
+        const key = feeds[j + 2] as string;
+        this.add(part, c, feeds[j + 1] as number, next.ts, next.id, key, ident, feeds[j + 3], alerts);
+      }
       if (++part.releasedCount % SWEEP_EVERY === 0) this.sweep(part, next.ts);
     }
     this.fireTimers(part, watermark, alerts);
@@ -276,8 +334,11 @@ export class Engine {
       if (!t || t.at > upTo) return;
       part.timers.pop();
       const c = this.rules.correlations[t.c]!;
-      const group = part.groups[t.c]!.get(t.key);
-      if (!group) continue;
+      const state = part.groups[t.c]!.get(t.key);
+      if (!state) continue;
+      // a one-input group has no timer of its own; one left by an evicted namesake changes nothing
+      if (state instanceof Lone) continue;
+      const group = state;
       if (t.kind === 'suppress_end') {
         if (group.episode && group.suppressedUntil <= t.at) {
           if (group.episode.dirty && c.standalone) alerts.push(this.emitRevision(group.episode, t.at));
@@ -285,12 +346,12 @@ export class Engine {
         }
       } else if (t.kind === 'expiry') {
         group.expiryAt = null;
-        this.evict(c, group, t.at - c.timespanMs);
-        if (t.at >= group.suppressedUntil && this.measureHolds(c, group))
+        evict(group, t.at - c.timespanMs);
+        if (t.at >= group.suppressedUntil && measureHolds(c, group))
           this.fire(part, t.c, t.key, group, t.at, alerts);
         if (group.head < group.times.length) {
           group.expiryAt = group.times[group.head]! + c.timespanMs;
-          this.schedule(part, { at: group.expiryAt, c: t.c, key: t.key, kind: 'expiry' });
+          this.schedule(part, group.expiryAt, t.c, t.key, 'expiry');
         }
       } else if (t.kind === 'deadline' && group.anchors) {
         const anchor = t.anchor!;
@@ -308,59 +369,35 @@ export class Engine {
     }
   }
 
-  private schedule(part: Partition, timer: Omit<Timer, 'seq'>): void {
-    part.timers.push({ ...timer, seq: part.seq++ });
+  private schedule(
+    part: Partition,
+    at: number,
+    c: number,
+    key: string,
+    kind: TimerKind,
+    anchor?: number,
+  ): void {
+    const timer: Timer = { at, seq: part.seq++, c, key, kind };
+    if (anchor !== undefined) timer.anchor = anchor;
+    part.timers.push(timer);
   }
 
-  private group(
-    part: Partition,
-    ci: number,
-    key: string,
-    tenant: string,
-    values: string[],
-    ts: number,
-    alerts: Alert[],
-  ): Group {
+  /** Before a new group: at the cap, evicts the oldest group of the rule (counted, alerted once an hour). */
+  private makeRoom(part: Partition, ci: number, ts: number, alerts: Alert[]): void {
     const groups = part.groups[ci]!;
-    let g = groups.get(key);
-    if (g) return g;
-    const c = this.rules.correlations[ci]!;
-    if (groups.size >= this.maxGroups) {
-      const oldest = groups.keys().next().value!;
-      groups.delete(oldest);
-      this.correlationStats[ci]!.evictions++;
-      if (ts - part.lastCapAlert[ci]! >= CAP_ALERT_EVERY_MS) {
-        part.lastCapAlert[ci] = ts;
-        alerts.push(capAlert(c, this.maxGroups, ts, this.clock(ts)));
-      }
+    if (groups.size < this.maxGroups) return;
+    const oldest = groups.keys().next().value!;
+    groups.delete(oldest);
+    this.correlationStats[ci]!.evictions++;
+    if (ts - part.lastCapAlert[ci]! >= CAP_ALERT_EVERY_MS) {
+      part.lastCapAlert[ci] = ts;
+      alerts.push(capAlert(this.rules.correlations[ci]!, this.maxGroups, ts, this.clock(ts)));
     }
-    const temporal = c.type === 'temporal' || c.type === 'temporal_ordered';
-    g = {
-      tenant,
-      values,
-      times: [],
-      head: 0,
-      vals:
-        c.type === 'value_sum' ||
-        c.type === 'value_avg' ||
-        c.type === 'value_percentile' ||
-        c.type === 'value_count'
-          ? []
-          : null,
-      distinct: c.type === 'value_count' ? new Map() : null,
-      sum: 0,
-      perRef: temporal ? c.refs.map(() => []) : null,
-      chain: c.type === 'temporal_ordered' ? c.refs.map(() => Number.NEGATIVE_INFINITY) : null,
-      anchors: c.absenceTerms ? [] : null,
-      recentIds: [],
-      recentTs: [],
-      recentNext: 0,
-      latest: ts,
-      suppressedUntil: Number.NEGATIVE_INFINITY,
-      episode: null,
-      expiryAt: null,
-    };
-    groups.set(key, g);
+  }
+
+  private promote(part: Partition, ci: number, key: string, lone: Lone): Group {
+    const g = Group.of(this.rules.correlations[ci]!, lone);
+    part.groups[ci]!.set(key, g);
     return g;
   }
 
@@ -370,17 +407,31 @@ export class Engine {
     ref: number,
     ts: number,
     id: string,
-    tenant: string,
-    groupValues: string[],
+    key: string,
+    ident: string[] | null,
     value: string | number | undefined,
     alerts: Alert[],
   ): void {
     const c = this.rules.correlations[ci]!;
-    const stats = this.correlationStats[ci]!;
-    stats.matches++;
-    const scope = c.crossTenant ? '*' : tenant;
-    const key = `${scope}\u001f${groupValues.join('\u001f')}`;
-    const g = this.group(part, ci, key, scope, groupValues, ts, alerts);
+    this.correlationStats[ci]!.matches++;
+    const groups = part.groups[ci]!;
+    let state = groups.get(key);
+    if (state === undefined) {
+      this.makeRoom(part, ci, ts, alerts);
+      if (this.lone[ci]) {
+        // decided on arrival: a one-input group fires at once or waits inline
+        const lone = new Lone(ts, id, value, ident);
+        groups.set(key, lone);
+        const m = loneMeasure(c, lone);
+        if (!Number.isNaN(m) && c.threshold!.test(m))
+          this.fire(part, ci, key, this.promote(part, ci, key, lone), ts, alerts);
+        return;
+      }
+      state = new Group(c, ts);
+      state.ident = ident;
+      groups.set(key, state);
+    } else if (state instanceof Lone) state = this.promote(part, ci, key, state);
+    const g = state;
     g.latest = ts;
     g.recentIds[g.recentNext] = id;
     g.recentTs[g.recentNext] = ts;
@@ -392,21 +443,23 @@ export class Engine {
     }
     g.times.push(ts);
     if (g.vals && value !== undefined) g.vals.push(value);
-    if (g.distinct && value !== undefined)
-      g.distinct.set(String(value), (g.distinct.get(String(value)) ?? 0) + 1);
+    if (g.distinct && value !== undefined) {
+      const k = String(value);
+      g.distinct.set(k, (g.distinct.get(k) ?? 0) + 1);
+    }
     if (typeof value === 'number') g.sum += value;
-    this.evict(c, g, ts - c.timespanMs);
+    evict(g, ts - c.timespanMs);
     // one pending expiry per group: the oldest input's; each firing schedules the next
     if (c.evaluateOnExpiry && g.expiryAt === null) {
       g.expiryAt = g.times[g.head]! + c.timespanMs;
-      this.schedule(part, { at: g.expiryAt, c: ci, key, kind: 'expiry' });
+      this.schedule(part, g.expiryAt, ci, key, 'expiry');
     }
 
     if (ts < g.suppressedUntil && g.episode) {
       this.updateEpisode(g.episode, ts, id, value, c.standalone ? alerts : []);
       return;
     }
-    if (c.evaluateOnAdd && this.measureHolds(c, g)) this.fire(part, ci, key, g, ts, alerts);
+    if (c.evaluateOnAdd && measureHolds(c, g)) this.fire(part, ci, key, g, ts, alerts);
   }
 
   private addTemporal(
@@ -455,62 +508,12 @@ export class Engine {
       const positives = new Set([...present].filter((r) => !c.negated.has(r)));
       if (c.expr!(positives) && (g.anchors!.length === 0 || g.anchors!.at(-1)! <= ts - span)) {
         g.anchors!.push(ts);
-        this.schedule(part, { at: ts + span, c: ci, key, kind: 'deadline', anchor: ts });
+        this.schedule(part, ts + span, ci, key, 'deadline', ts);
       }
       return;
     }
     const ok = c.expr ? c.expr(present) : c.threshold!.test(present.size);
     if (ok) this.fire(part, ci, key, g, ts, alerts);
-  }
-
-  private evict(c: CompiledCorrelation, g: Group, cutoff: number): void {
-    while (g.head < g.times.length && g.times[g.head]! <= cutoff) {
-      if (g.vals) {
-        const v = g.vals[g.head]!;
-        if (typeof v === 'number') g.sum -= v;
-        if (g.distinct) {
-          const k = String(v);
-          const n = g.distinct.get(k)! - 1;
-          if (n === 0) g.distinct.delete(k);
-          else g.distinct.set(k, n);
-        }
-      }
-      g.head++;
-    }
-    if (g.head > 64 && g.head * 2 > g.times.length) {
-      g.times = g.times.slice(g.head);
-      if (g.vals) g.vals = g.vals.slice(g.head);
-      g.head = 0;
-    }
-
-    void c;
-  }
-
-  private measure(c: CompiledCorrelation, g: Group): number {
-    const count = g.times.length - g.head;
-    switch (c.type) {
-      case 'event_count':
-        return count;
-      case 'value_count':
-        return g.distinct!.size;
-      case 'value_sum':
-        return g.sum;
-      case 'value_avg':
-        return count === 0 ? Number.NaN : g.sum / count;
-      case 'value_percentile': {
-        if (count === 0) return Number.NaN;
-        const sorted = (g.vals!.slice(g.head) as number[]).sort((a, b) => a - b);
-        const rank = Math.max(1, Math.ceil(((c.percentile ?? 50) / 100) * sorted.length));
-        return sorted[rank - 1]!;
-      }
-      default:
-        return count;
-    }
-  }
-
-  private measureHolds(c: CompiledCorrelation, g: Group): boolean {
-    const m = this.measure(c, g);
-    return !Number.isNaN(m) && c.threshold!.test(m);
   }
 
   private fire(
@@ -524,13 +527,14 @@ export class Engine {
   ): void {
     const c = this.rules.correlations[ci]!;
     this.correlationStats[ci]!.alerts++;
+    const [tenant, ...values] = identOf(c, key, g.ident) as [string, ...string[]];
     const windowEnd = new Date(t).toISOString();
     const count = g.perRef
       ? g.perRef.reduce((n, times) => n + times.filter((x) => x > t - c.timespanMs).length, 0)
       : g.times.length - g.head;
     const group: Record<string, string> = {};
     c.groupBy.forEach((name, i) => {
-      group[name] = g.values[i]!;
+      group[name] = values[i]!;
     });
     const first = g.perRef
       ? Math.min(...g.perRef.flat().filter((x) => x > t - c.timespanMs), t)
@@ -538,11 +542,11 @@ export class Engine {
     const distinct = g.distinct ? [...g.distinct.keys()] : null;
     const value =
       c.type === 'value_sum' || c.type === 'value_avg' || c.type === 'value_percentile'
-        ? this.measure(c, g)
+        ? measure(c, g)
         : undefined;
     const alert: Alert = {
-      id: stableId(c.key, g.tenant, ...g.values, windowEnd),
-      tenant: g.tenant,
+      id: stableId(c.key, tenant, ...values, windowEnd),
+      tenant,
       rule: {
         id: c.id,
         name: c.title,
@@ -562,17 +566,15 @@ export class Engine {
       ...(value !== undefined && Number.isFinite(value) ? { value } : {}),
       evidence: {
         event_ids: recentIn(g, t - c.timespanMs),
-        values: distinct
-          ? distinct.slice(0, MAX_EVIDENCE_VALUES).map((v) => v.replaceAll('\u001f', ','))
-          : [],
+        values: distinct ? distinct.slice(0, MAX_EVIDENCE_VALUES).map((v) => v.replaceAll(SEP, ',')) : [],
       },
       status: 'open',
       revision: 0,
     };
-    if (c.standalone) alerts.push(structuredClone(alert));
+    if (c.standalone) alerts.push(cloneAlert(alert));
     g.episode = { alert, lastEmit: t, dirty: false, values: distinct ? new Set(distinct) : null };
     g.suppressedUntil = t + c.suppressMs;
-    if (c.suppressMs > 0) this.schedule(part, { at: g.suppressedUntil, c: ci, key, kind: 'suppress_end' });
+    if (c.suppressMs > 0) this.schedule(part, g.suppressedUntil, ci, key, 'suppress_end');
     if (c.action === 'reset') {
       g.times = [];
       g.head = 0;
@@ -588,21 +590,14 @@ export class Engine {
     // chaining: this alert is an input of the correlations that name this one
     for (const parent of c.correlations) {
       const pi = this.index.get(parent)!;
-      const feeds: Feed[] = [];
+      const ref = parent.refs.indexOf(c);
       const synthetic: Record<string, unknown> = { '@timestamp': windowEnd, ...group };
-      this.feed(parent, parent.refs.indexOf(c), synthetic, feeds);
-      for (const f of feeds)
-        this.add(
-          part,
-          pi,
-          f.ref,
-          t,
-          alert.id,
-          g.tenant === '*' ? g.tenant : g.tenant,
-          f.groupValues,
-          f.value,
-          alerts,
-        );
+      const parentKey = this.groupKey(pi, ref, synthetic, tenant);
+      if (parentKey === null) continue;
+      const parentIdent = this.ident;
+      const v = this.valueOf(pi, synthetic);
+      if (v === null) continue;
+      this.add(part, pi, ref, t, alert.id, parentKey, parentIdent, v, alerts);
     }
   }
 
@@ -623,8 +618,7 @@ export class Engine {
       if (!ep.values.has(v)) {
         ep.values.add(v);
         a.distinct_count = ep.values.size;
-        if (a.evidence.values.length < MAX_EVIDENCE_VALUES)
-          a.evidence.values.push(v.replaceAll('\u001f', ','));
+        if (a.evidence.values.length < MAX_EVIDENCE_VALUES) a.evidence.values.push(v.replaceAll(SEP, ','));
       }
     }
     ep.dirty = true;
@@ -636,7 +630,7 @@ export class Engine {
     ep.alert.detected_at = this.clock(ts).toISOString();
     ep.lastEmit = ts;
     ep.dirty = false;
-    return structuredClone(ep.alert);
+    return cloneAlert(ep.alert);
   }
 
   private dropIfIdle(part: Partition, ci: number, key: string, g: Group, now: number): void {
@@ -653,6 +647,10 @@ export class Engine {
     part.groups.forEach((groups, ci) => {
       const c = this.rules.correlations[ci]!;
       for (const [key, g] of groups) {
+        if (g instanceof Lone) {
+          if (g.t <= now - c.timespanMs) groups.delete(key);
+          continue;
+        }
         if (
           g.latest <= now - c.timespanMs * (c.absenceTerms ? 2 : 1) &&
           now >= g.suppressedUntil &&
@@ -718,10 +716,11 @@ export class Engine {
     const ci = this.rules.correlations.findIndex((c) => c.id === ruleId || c.name === ruleId);
     if (ci < 0) return null;
     const c = this.rules.correlations[ci]!;
-    const key = `${c.crossTenant ? '*' : tenant}\u001f${groupValues.join('\u001f')}`;
+    const key = `${c.crossTenant ? '*' : tenant}${SEP}${groupValues.join(SEP)}`;
     for (const [p, part] of this.partitions) {
-      const g = part.groups[ci]!.get(key);
-      if (!g) continue;
+      const state = part.groups[ci]!.get(key);
+      if (!state) continue;
+      const g = state instanceof Lone ? Group.of(c, state) : state;
       return {
         rule: c.id,
         type: c.type,
@@ -729,7 +728,7 @@ export class Engine {
         watermark: new Date(part.maxTs - this.lateness).toISOString(),
         condition: c.threshold?.text ?? 'boolean',
         window_ms: c.timespanMs,
-        measure: g.perRef ? g.perRef.map((t) => t.length) : this.measure(c, g),
+        measure: g.perRef ? g.perRef.map((t) => t.length) : measure(c, g),
         inputs_in_window: g.perRef ? g.perRef.flat().length : g.times.length - g.head,
         distinct_values: g.distinct ? [...g.distinct.keys()].slice(0, MAX_EVIDENCE_VALUES) : undefined,
         latest_input: new Date(g.latest).toISOString(),
@@ -746,97 +745,16 @@ export class Engine {
   snapshot(p: number): unknown {
     const part = this.partitions.get(p);
     if (!part) return null;
-    return {
-      v: 1,
-      maxTs: finite(part.maxTs),
-      released: part.released,
-      seq: part.seq,
-      releasedCount: part.releasedCount,
-      lastCapAlert: part.lastCapAlert.map(finite),
-      buffer: part.buffer.toArray(),
-      timers: part.timers.toArray(),
-      groups: part.groups.map((groups, ci) => ({
-        rule: stateKey(this.rules.correlations[ci]!),
-        entries: [...groups].map(([k, g]) => [
-          k,
-          {
-            ...g,
-            distinct: g.distinct ? [...g.distinct] : null,
-            suppressedUntil: finite(g.suppressedUntil),
-            chain: g.chain?.map(finite) ?? null,
-            episode: g.episode
-              ? { ...g.episode, values: g.episode.values ? [...g.episode.values] : null }
-              : null,
-          },
-        ]),
-      })),
-    };
+    return writeSnapshot(part, this.rules.correlations);
   }
 
-  /** Restores a partition from a snapshot; rules that no longer exist are dropped. */
+  /** Restores a partition from a snapshot; rules that no longer exist are dropped. Throws on a snapshot it cannot read. */
   restore(p: number, snapshot: unknown): void {
-    // biome-ignore lint/suspicious/noExplicitAny: a snapshot is untyped JSON checked field by field
-    const s = snapshot as any;
-    if (s?.v !== 1) throw new Error('unknown snapshot version');
-    const part = new Partition(this.rules.correlations.length);
-    part.maxTs = s.maxTs ?? Number.NEGATIVE_INFINITY;
-    part.released = s.released;
-    part.seq = s.seq;
-    part.releasedCount = s.releasedCount;
-    const byKey = new Map(this.rules.correlations.map((c, i) => [stateKey(c), i]));
-    const remap = new Map<number, number>();
-    (s.groups as { rule: string }[]).forEach((g, old) => {
-      const now = byKey.get(g.rule);
-      if (now !== undefined) remap.set(old, now);
-    });
-    (s.lastCapAlert as (number | null)[]).forEach((v, old) => {
-      const now = remap.get(old);
-      if (now !== undefined) part.lastCapAlert[now] = v ?? Number.NEGATIVE_INFINITY;
-    });
-    for (const pending of s.buffer as Pending[]) {
-      const feeds = pending.feeds.filter((f) => remap.has(f.c)).map((f) => ({ ...f, c: remap.get(f.c)! }));
-      if (feeds.length > 0) part.buffer.push({ ...pending, feeds });
-    }
-    for (const t of s.timers as Timer[]) {
-      if (remap.has(t.c)) part.timers.push({ ...t, c: remap.get(t.c)! });
-    }
-    (
-      s.groups as { rule: string; entries: [string, Group & { distinct: [string, number][] | null }][] }[]
-    ).forEach((g, old) => {
-      const now = remap.get(old);
-      if (now === undefined) return;
-      for (const [k, raw] of g.entries) {
-        part.groups[now]!.set(k, {
-          ...raw,
-          distinct: raw.distinct ? new Map(raw.distinct) : null,
-          suppressedUntil: raw.suppressedUntil ?? Number.NEGATIVE_INFINITY,
-          chain: raw.chain ? raw.chain.map((x) => x ?? Number.NEGATIVE_INFINITY) : null,
-          episode: raw.episode
-            ? {
-                ...raw.episode,
-                values: raw.episode.values ? new Set(raw.episode.values as unknown as string[]) : null,
-              }
-            : null,
-        });
-      }
-    });
-    this.partitions.set(p, part);
+    this.partitions.set(
+      p,
+      readSnapshot(snapshot, this.rules.correlations, new Partition(this.rules.correlations.length)),
+    );
   }
-}
-
-/** Evidence: the remembered input ids newer than `after`, oldest first. */
-function recentIn(g: Group, after: number): string[] {
-  const out: string[] = [];
-  const n = g.recentIds.length;
-  for (let i = 0; i < n; i++) {
-    const j = n < MAX_EVIDENCE_IDS ? i : (g.recentNext + i) % MAX_EVIDENCE_IDS;
-    if (g.recentTs[j]! > after) out.push(g.recentIds[j]!);
-  }
-  return out;
-}
-
-function finite(n: number): number | null {
-  return Number.isFinite(n) ? n : null;
 }
 
 function detectionAlert(rule: CompiledDetection, event: EcsEvent, detectedAt: Date): Alert {
@@ -891,9 +809,4 @@ function capAlert(c: CompiledCorrelation, cap: number, ts: number, detectedAt: D
     status: 'open',
     revision: 0,
   };
-}
-
-/** State survives a reload only for the same rule at the same version. */
-function stateKey(c: CompiledCorrelation): string {
-  return `${c.key}@${c.version}`;
 }

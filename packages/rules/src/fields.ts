@@ -5,25 +5,37 @@ export type Getter = (event: unknown) => FieldValue;
 
 const cache = new Map<string, Getter>();
 
+type Obj = Record<string, unknown>;
+const isObject = (v: unknown): v is Obj => v !== null && typeof v === 'object';
+
 export function getter(path: string): Getter {
   let g = cache.get(path);
   if (g) return g;
   const parts = path.split('.');
-  g = (event) => {
-    let v: unknown = event;
-    for (const p of parts) {
-      if (v === null || typeof v !== 'object') {
-        v = undefined;
-        break;
+  // the common one- and two-part paths get straight-line getters; a flat key with dots
+  // ("source.ip" stored literally) also resolves when the nested path does not
+  if (parts.length === 1) g = (event) => (isObject(event) ? (event[path] as FieldValue) : undefined);
+  else if (parts.length === 2) {
+    const [a, b] = parts as [string, string];
+    g = (event) => {
+      if (!isObject(event)) return undefined;
+      const o = event[a];
+      const v = isObject(o) ? o[b] : undefined;
+      return (v === undefined ? event[path] : v) as FieldValue;
+    };
+  } else
+    g = (event) => {
+      let v: unknown = event;
+      for (const p of parts) {
+        if (!isObject(v)) {
+          v = undefined;
+          break;
+        }
+        v = v[p];
       }
-      v = (v as Record<string, unknown>)[p];
-    }
-    // A flat key with dots ("source.ip" stored literally) also resolves.
-    if (v === undefined && parts.length > 1 && event !== null && typeof event === 'object') {
-      v = (event as Record<string, unknown>)[path];
-    }
-    return v as FieldValue;
-  };
+      if (v === undefined && isObject(event)) v = event[path];
+      return v as FieldValue;
+    };
   cache.set(path, g);
   return g;
 }
@@ -31,6 +43,7 @@ export function getter(path: string): Getter {
 /** The string form used for grouping and distinct counting; undefined when absent. */
 export function keyOf(value: FieldValue): string | undefined {
   if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
   if (Array.isArray(value))
     return value.length === 0 ? undefined : value.map((v) => keyOf(v) ?? '').join(',');
   return String(value);

@@ -8,8 +8,8 @@ import { stableId } from '@soc/schema';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { compileCondition } from './condition.ts';
-import { compileDetection } from './detection.ts';
-import { type Predicate, UnsupportedError } from './modifiers.ts';
+import { both, compileMatch, type SharedConditions } from './detection.ts';
+import { UnsupportedError } from './modifiers.ts';
 import { mapDetection, mapField } from './pipelines.ts';
 import { parseTimespan } from './timespan.ts';
 import type { CompiledCorrelation, CompiledDetection, RuleLoadError, RuleSet, Threshold } from './types.ts';
@@ -131,6 +131,7 @@ function compileRuleDocs(docs: (RawDoc | RuleLoadError)[]): RuleSet {
   const raws = docs.filter((d): d is RawDoc => !isError(d));
   const detections: CompiledDetection[] = [];
   const correlationDocs: { raw: RawDoc; doc: CorrelationDoc }[] = [];
+  const shared: SharedConditions = new Map();
 
   for (const raw of raws) {
     const at = { file: raw.file, line: raw.line };
@@ -156,10 +157,10 @@ function compileRuleDocs(docs: (RawDoc | RuleLoadError)[]): RuleSet {
         service: typeof ls['service'] === 'string' ? ls['service'] : undefined,
       };
       const mapped = mapDetection(d.detection, logsourceSpec);
-      const detect = compileDetection(mapped.detection);
-      const logsource: Predicate | null =
+      const detect = compileMatch(mapped.detection, shared);
+      const logsource =
         mapped.conditions.length > 0
-          ? compileDetection({ logsource: mapped.conditions, condition: 'logsource' })
+          ? compileMatch({ logsource: mapped.conditions, condition: 'logsource' }, shared)
           : null;
       detections.push({
         kind: 'detection',
@@ -172,7 +173,8 @@ function compileRuleDocs(docs: (RawDoc | RuleLoadError)[]): RuleSet {
         version: stableId(raw.source).slice(0, 8),
         file: raw.file,
         line: raw.line,
-        match: logsource ? (e) => logsource(e) && detect(e) : detect,
+        match: logsource ? (e) => logsource.match(e) && detect.match(e) : detect.match,
+        requires: logsource ? both(logsource.requires, detect.requires) : detect.requires,
         logsource: logsourceSpec,
         riskScore: d.soc?.risk_score,
         standalone: true,

@@ -3,7 +3,11 @@
 // Strings match case-insensitively with * and ? wildcards, as Sigma specifies; `cased`
 // makes them case-sensitive. Supported: contains startswith endswith all re (i m s)
 // cidr gt gte lt lte exists cased. Others are reported as unsupported.
-import { BlockList, isIP } from 'node:net';
+//
+// Plain values (no wildcard, no other modifier) of one field are tested together with
+// one set lookup, and reported as the field's `keys`: the condition holds only when the
+// field equals one of them, which lets the engine skip rules an event cannot match.
+import { subnetTest } from './cidr.ts';
 import { type FieldValue, getter } from './fields.ts';
 
 export type Predicate = (event: unknown) => boolean;
@@ -32,7 +36,24 @@ const KNOWN = new Set([
 
 type ValueTest = (v: FieldValue) => boolean;
 
-export function compileFieldCondition(key: string, raw: unknown): Predicate {
+/** A value that matches by equality: exactly (numbers, booleans, `cased`), or lower-cased. */
+interface Equality {
+  exact?: string;
+  lower?: string;
+}
+
+export interface FieldCondition {
+  match: Predicate;
+  /** lower-cased values the field (or one of its elements) must equal for `match` to hold; null: no such constraint */
+  keys: string[] | null;
+}
+
+/** The key an event value is looked up by, against FieldCondition.keys. */
+export function matchKey(x: FieldValue): string {
+  return (typeof x === 'string' ? x : String(x)).toLowerCase();
+}
+
+export function compileFieldCondition(key: string, raw: unknown): FieldCondition {
   const [field, ...mods] = key.split('|');
   if (!field) throw new UnsupportedError(`empty field name in "${key}"`);
   for (const m of mods) {
@@ -48,17 +69,40 @@ export function compileFieldCondition(key: string, raw: unknown): Predicate {
   if (mods.includes('exists')) {
     const want = values[0];
     if (typeof want !== 'boolean') throw new UnsupportedError('exists takes true or false');
-    return (e) => {
-      const v = get(e);
-      return (v !== undefined && v !== null) === want;
+    return {
+      match: (e) => {
+        const v = get(e);
+        return (v !== undefined && v !== null) === want;
+      },
+      keys: null,
     };
   }
 
-  const tests = values.map((value) => compileValue(value, mods));
-  const all = mods.includes('all');
-  return (e) => {
-    const v = get(e);
-    return all ? tests.every((t) => anyElement(v, t)) : tests.some((t) => anyElement(v, t));
+  const compiled = values.map((value) => compileValue(value, mods));
+  const keyOfEq = (q: Equality) => q.lower ?? q.exact!.toLowerCase();
+  if (mods.includes('all')) {
+    const tests = compiled.map((c) => c.test);
+    const eq = compiled.find((c) => c.eq)?.eq;
+    return {
+      match: (e) => {
+        const v = get(e);
+        for (const t of tests) if (!anyElement(v, t)) return false;
+        return true;
+      },
+      keys: eq ? [keyOfEq(eq)] : null,
+    };
+  }
+  // any value: the equalities as one set lookup, the other tests after it
+  const eqs = compiled.flatMap((c) => (c.eq ? [c.eq] : []));
+  const others = compiled.flatMap((c) => (c.eq ? [] : [c.test]));
+  const tests = eqs.length > 0 ? [equalityTest(eqs), ...others] : others;
+  const test: ValueTest = tests.length === 1 ? tests[0]! : (x) => tests.some((t) => t(x));
+  return {
+    match: (e) => {
+      const v = get(e);
+      return Array.isArray(v) ? v.some((x) => test(x)) : test(v);
+    },
+    keys: others.length === 0 ? eqs.map(keyOfEq) : null,
   };
 }
 
@@ -67,39 +111,58 @@ function anyElement(v: FieldValue, test: ValueTest): boolean {
   return Array.isArray(v) ? v.some((x) => test(x)) : test(v);
 }
 
-function compileValue(value: unknown, mods: string[]): ValueTest {
-  if (value === null) return (v) => v === undefined || v === null || v === '';
+/** Equality with any of several values: String(v) exactly, or lower-cased (same length, as Sigma's case folding here requires). */
+function equalityTest(eqs: Equality[]): ValueTest {
+  const exact = new Set(eqs.flatMap((q) => (q.exact === undefined ? [] : [q.exact])));
+  const lower = new Set(eqs.flatMap((q) => (q.lower === undefined ? [] : [q.lower])));
+  const lengths = new Set([...lower].map((w) => w.length));
+  if (exact.size === 1 && lower.size === 0) {
+    const want = [...exact][0]!;
+    return (v) => v !== undefined && v !== null && (typeof v === 'string' ? v : String(v)) === want;
+  }
+  if (exact.size === 0 && lower.size === 1) {
+    const want = [...lower][0]!;
+    return (v) => {
+      if (v === undefined || v === null) return false;
+      const s = typeof v === 'string' ? v : String(v);
+      return s.length === want.length && s.toLowerCase() === want; // cheap miss before lower-casing
+    };
+  }
+  return (v) => {
+    if (v === undefined || v === null) return false;
+    const s = typeof v === 'string' ? v : String(v);
+    if (exact.has(s)) return true;
+    if (!lengths.has(s.length)) return false;
+    const l = s.toLowerCase();
+    return l.length === s.length && lower.has(l);
+  };
+}
+
+function compileValue(value: unknown, mods: string[]): { test: ValueTest; eq?: Equality } {
+  if (value === null) return { test: (v) => v === undefined || v === null || v === '' };
   const numeric = ['gt', 'gte', 'lt', 'lte'].find((m) => mods.includes(m));
   if (numeric) {
     const n = Number(value);
     if (!Number.isFinite(n))
       throw new UnsupportedError(`${numeric} needs a number, got ${JSON.stringify(value)}`);
-    const cmp = {
-      gt: (a: number) => a > n,
-      gte: (a: number) => a >= n,
-      lt: (a: number) => a < n,
-      lte: (a: number) => a <= n,
-    }[numeric as 'gt'];
-    return (v) => {
-      if (v === undefined || v === null || v === '' || typeof v === 'boolean') return false;
+    // a finite number, or NaN (which compares false) for what is not one
+    const usable = (v: FieldValue) => {
+      if (v === undefined || v === null || v === '' || typeof v === 'boolean') return Number.NaN;
       const a = Number(v);
-      return Number.isFinite(a) && cmp(a);
+      return Number.isFinite(a) ? a : Number.NaN;
     };
+    const test: ValueTest =
+      numeric === 'gt'
+        ? (v) => usable(v) > n
+        : numeric === 'gte'
+          ? (v) => usable(v) >= n
+          : numeric === 'lt'
+            ? (v) => usable(v) < n
+            : (v) => usable(v) <= n;
+    return { test };
   }
-  if (mods.includes('cidr')) {
-    const list = new BlockList();
-    const [net, bits] = String(value).split('/');
-    const family = isIP(net ?? '');
-    const prefix = Number(bits);
-    if (!family || !Number.isInteger(prefix))
-      throw new UnsupportedError(`not a CIDR: ${JSON.stringify(value)}`);
-    list.addSubnet(net!, prefix, family === 4 ? 'ipv4' : 'ipv6');
-    return (v) => {
-      if (typeof v !== 'string') return false;
-      const f = isIP(v);
-      return f !== 0 && list.check(v, f === 4 ? 'ipv4' : 'ipv6');
-    };
-  }
+  if (mods.includes('cidr'))
+    return { test: subnetTest(value, () => new UnsupportedError(`not a CIDR: ${JSON.stringify(value)}`)) };
   if (mods.includes('re')) {
     const flags =
       (mods.includes('i') ? 'i' : '') + (mods.includes('m') ? 'm' : '') + (mods.includes('s') ? 's' : '');
@@ -109,11 +172,11 @@ function compileValue(value: unknown, mods: string[]): ValueTest {
     } catch (err) {
       throw new UnsupportedError(`invalid regular expression: ${(err as Error).message}`);
     }
-    return (v) => v !== undefined && v !== null && re.test(String(v));
+    return { test: (v) => v !== undefined && v !== null && re.test(String(v)) };
   }
   if (typeof value === 'number' || typeof value === 'boolean') {
-    const s = String(value);
-    return (v) => v === value || (v !== undefined && v !== null && String(v) === s);
+    const exact = String(value);
+    return { test: equalityTest([{ exact }]), eq: { exact } };
   }
   if (typeof value !== 'string')
     throw new UnsupportedError(`value ${JSON.stringify(value)} is not a string, number, boolean or null`);
@@ -126,15 +189,10 @@ function compileValue(value: unknown, mods: string[]): ValueTest {
   const re = wildcardRegex(pattern, cased);
   if (re === null) {
     const plain = unescapeWildcards(pattern);
-    const want = cased ? plain : plain.toLowerCase();
-    return (v) => {
-      if (v === undefined || v === null) return false;
-      const s = typeof v === 'string' ? v : String(v);
-      if (s.length !== want.length) return false; // cheap miss before lower-casing
-      return (cased ? s : s.toLowerCase()) === want;
-    };
+    const eq = cased ? { exact: plain } : { lower: plain.toLowerCase() };
+    return { test: equalityTest([eq]), eq };
   }
-  return (v) => v !== undefined && v !== null && re.test(String(v));
+  return { test: (v) => v !== undefined && v !== null && re.test(String(v)) };
 }
 
 /** A Sigma wildcard pattern as an anchored RegExp, or null when it has no wildcard. */

@@ -1,6 +1,7 @@
 // Compiled rules: what the loader produces and the engine runs.
 import type { Severity } from '@soc/schema';
 import type { Condition } from './condition.ts';
+import type { Requirement } from './detection.ts';
 import type { Predicate } from './modifiers.ts';
 
 export interface RuleLoadError {
@@ -30,6 +31,8 @@ interface CompiledBase {
 export interface CompiledDetection extends CompiledBase {
   kind: 'detection';
   match: Predicate;
+  /** fields `match` needs with given values (for indexing rules by them) */
+  requires?: Requirement;
   /** 0–100, from soc.risk_score, carried on its alerts */
   riskScore?: number;
   /** the Sigma logsource, for mapping the field names correlations use with this rule */

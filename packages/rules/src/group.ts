@@ -1,0 +1,176 @@
+// Per-group correlation state. A group is keyed by tenant (or "*" for cross-tenant
+// rules) and its group-by values, joined by U+001F. Most live groups have seen a single
+// input and never fired: they are kept as a Lone (that input, inline), a few dozen
+// bytes. A second input, a firing or a timer turns one into a Group, which holds the
+// whole window.
+import type { Alert } from '@soc/schema';
+import type { CompiledCorrelation } from './types.ts';
+
+export const MAX_EVIDENCE_IDS = 20;
+export const SEP = '\u001f';
+
+export interface Episode {
+  alert: Alert;
+  lastEmit: number;
+  dirty: boolean;
+  values: Set<string> | null;
+}
+
+/** A group with one input, that never fired (event_count, value_count, value_sum rules decided on arrival). */
+export class Lone {
+  t: number;
+  id: string;
+  value: string | number | undefined;
+  /** tenant and group-by values, when the key cannot give them back (one of them holds U+001F) */
+  ident: string[] | null;
+
+  constructor(t: number, id: string, value: string | number | undefined, ident: string[] | null) {
+    this.t = t;
+    this.id = id;
+    this.value = value;
+    this.ident = ident;
+  }
+}
+
+export class Group {
+  ident: string[] | null = null;
+  /** input times in the window, ascending; items before `head` are gone */
+  times: number[] = [];
+  head = 0;
+  /** value per input (value_* types), parallel to times */
+  vals: (string | number)[] | null;
+  /** value → inputs in the window carrying it (value_count) */
+  distinct: Map<string, number> | null;
+  sum = 0;
+  /** temporal types: input times per ref */
+  perRef: number[][] | null;
+  /** temporal_ordered: the latest start of a chain ending at ref i */
+  chain: number[] | null;
+  /** temporal with negation: anchors waiting for their deadline */
+  anchors: number[] | null;
+  /** the latest input ids and times, a ring of MAX_EVIDENCE_IDS (evidence) */
+  recentIds: string[] = [];
+  recentTs: number[] = [];
+  recentNext = 0;
+  latest: number;
+  suppressedUntil = Number.NEGATIVE_INFINITY;
+  episode: Episode | null = null;
+  /** the pending expiry timer of this group, if any */
+  expiryAt: number | null = null;
+
+  constructor(c: CompiledCorrelation, latest: number) {
+    const temporal = c.type === 'temporal' || c.type === 'temporal_ordered';
+    this.vals = temporal || c.type === 'event_count' ? null : [];
+    this.distinct = c.type === 'value_count' ? new Map() : null;
+    this.perRef = temporal ? c.refs.map(() => []) : null;
+    this.chain = c.type === 'temporal_ordered' ? c.refs.map(() => Number.NEGATIVE_INFINITY) : null;
+    this.anchors = c.absenceTerms ? [] : null;
+    this.latest = latest;
+  }
+
+  /** The same state as a Lone's (its one input added to a fresh group). */
+  static of(c: CompiledCorrelation, lone: Lone): Group {
+    const g = new Group(c, lone.t);
+    g.ident = lone.ident;
+    g.times.push(lone.t);
+    const v = lone.value;
+    if (g.vals && v !== undefined) g.vals.push(v);
+    if (g.distinct && v !== undefined) g.distinct.set(String(v), 1);
+    if (typeof v === 'number') g.sum += v;
+    g.recentIds.push(lone.id);
+    g.recentTs.push(lone.t);
+    g.recentNext = 1;
+    return g;
+  }
+}
+
+export type GroupState = Group | Lone;
+
+/** Whether a rule keeps its one-input groups as a Lone: decided on arrival only, no timers, no temporal state. */
+export function keepsLone(c: CompiledCorrelation): boolean {
+  return (
+    (c.type === 'event_count' || c.type === 'value_count' || c.type === 'value_sum') && !c.evaluateOnExpiry
+  );
+}
+
+/** What a Lone measures: one input, its value the sum. */
+export function loneMeasure(c: CompiledCorrelation, lone: Lone): number {
+  if (c.type === 'value_sum') return typeof lone.value === 'number' ? lone.value : 0;
+  return 1;
+}
+
+/** The group's tenant and group-by values, from its key. */
+export function identOf(c: CompiledCorrelation, key: string, ident: string[] | null): string[] {
+  if (ident) return ident;
+  return c.groupBy.length === 0 ? [key.slice(0, -1)] : key.split(SEP);
+}
+
+/** Drops the inputs at or before `cutoff` from the front of the window. */
+export function evict(g: Group, cutoff: number): void {
+  while (g.head < g.times.length && g.times[g.head]! <= cutoff) {
+    if (g.vals) {
+      const v = g.vals[g.head]!;
+      if (typeof v === 'number') g.sum -= v;
+      if (g.distinct) {
+        const k = String(v);
+        const n = g.distinct.get(k)! - 1;
+        if (n === 0) g.distinct.delete(k);
+        else g.distinct.set(k, n);
+      }
+    }
+    g.head++;
+  }
+  if (g.head > 64 && g.head * 2 > g.times.length) {
+    g.times = g.times.slice(g.head);
+    if (g.vals) g.vals = g.vals.slice(g.head);
+    g.head = 0;
+  }
+}
+
+export function measure(c: CompiledCorrelation, g: Group): number {
+  const count = g.times.length - g.head;
+  switch (c.type) {
+    case 'event_count':
+      return count;
+    case 'value_count':
+      return g.distinct!.size;
+    case 'value_sum':
+      return g.sum;
+    case 'value_avg':
+      return count === 0 ? Number.NaN : g.sum / count;
+    case 'value_percentile': {
+      if (count === 0) return Number.NaN;
+      const sorted = (g.vals!.slice(g.head) as number[]).sort((a, b) => a - b);
+      const rank = Math.max(1, Math.ceil(((c.percentile ?? 50) / 100) * sorted.length));
+      return sorted[rank - 1]!;
+    }
+    default:
+      return count;
+  }
+}
+
+export function measureHolds(c: CompiledCorrelation, g: Group): boolean {
+  const m = measure(c, g);
+  return !Number.isNaN(m) && c.threshold!.test(m);
+}
+
+/** Evidence: the remembered input ids newer than `after`, oldest first. */
+export function recentIn(g: Group, after: number): string[] {
+  const out: string[] = [];
+  const n = g.recentIds.length;
+  for (let i = 0; i < n; i++) {
+    const j = n < MAX_EVIDENCE_IDS ? i : (g.recentNext + i) % MAX_EVIDENCE_IDS;
+    if (g.recentTs[j]! > after) out.push(g.recentIds[j]!);
+  }
+  return out;
+}
+
+/** A copy of an alert (its nested lists and maps too), in the same key order. */
+export function cloneAlert(a: Alert): Alert {
+  return {
+    ...a,
+    rule: { ...a.rule, tags: [...a.rule.tags] },
+    group: { ...a.group },
+    evidence: { ...a.evidence, event_ids: [...a.evidence.event_ids], values: [...a.evidence.values] },
+  };
+}

@@ -1,0 +1,104 @@
+// Which detection rules can match an event, without running them all. A rule whose
+// predicate requires a field to equal one of a few values (event.category network,
+// destination.port 22) is filed under those values, by the field that tells rules apart
+// best; an event is run only against the rules filed under its own values, plus the
+// rules that require nothing indexable, in rule order.
+import { type FieldValue, type Getter, getter } from './fields.ts';
+import { matchKey } from './modifiers.ts';
+import type { CompiledDetection } from './types.ts';
+
+interface IndexedField {
+  get: Getter;
+  byKey: Map<string, number[]>;
+}
+
+export class Prefilter {
+  /** candidate rule indexes of the last `candidates` call, ascending */
+  readonly out: Int32Array;
+  private readonly always: number[];
+  private readonly fields: IndexedField[] = [];
+  private readonly seen: Uint32Array;
+  private stamp = 0;
+
+  constructor(detections: readonly CompiledDetection[]) {
+    this.out = new Int32Array(detections.length);
+    this.seen = new Uint32Array(detections.length);
+    // a field is more selective the more distinct values the rules require of it
+    const distinct = new Map<string, Set<string>>();
+    for (const d of detections)
+      for (const [field, keys] of d.requires ?? []) {
+        const set = distinct.get(field) ?? new Set();
+        for (const k of keys) set.add(k);
+        distinct.set(field, set);
+      }
+    const score = (field: string) => distinct.get(field)!.size;
+    const byField = new Map<string, IndexedField>();
+    this.always = [];
+    detections.forEach((d, i) => {
+      let best: string | undefined;
+      for (const [field, keys] of d.requires ?? []) {
+        if (
+          best === undefined ||
+          score(field) > score(best) ||
+          (score(field) === score(best) && keys.size < d.requires!.get(best)!.size)
+        )
+          best = field;
+      }
+      if (best === undefined) {
+        this.always.push(i);
+        return;
+      }
+      let f = byField.get(best);
+      if (!f) {
+        f = { get: getter(best), byKey: new Map() };
+        byField.set(best, f);
+        this.fields.push(f);
+      }
+      for (const k of d.requires!.get(best)!) {
+        const list = f.byKey.get(k);
+        if (list) list.push(i);
+        else f.byKey.set(k, [i]);
+      }
+    });
+  }
+
+  /** Fills `out` with the rules that may match the event, ascending; returns how many. */
+  candidates(event: unknown): number {
+    const out = this.out;
+    let n = 0;
+    for (const i of this.always) out[n++] = i;
+    if (this.fields.length === 0) return n;
+    if (++this.stamp === 0xffffffff) {
+      this.seen.fill(0);
+      this.stamp = 1;
+    }
+    for (const f of this.fields) {
+      const v = f.get(event);
+      if (Array.isArray(v)) for (const x of v) n = this.add(f.byKey, x, n);
+      else n = this.add(f.byKey, v, n);
+    }
+    // `always` is ascending; insert the others in place (few per event)
+    for (let k = this.always.length; k < n; k++) {
+      const x = out[k]!;
+      let j = k - 1;
+      while (j >= 0 && out[j]! > x) {
+        out[j + 1] = out[j]!;
+        j--;
+      }
+      out[j + 1] = x;
+    }
+    return n;
+  }
+
+  private add(byKey: Map<string, number[]>, x: FieldValue, n: number): number {
+    if (x === undefined || x === null) return n;
+    const list = byKey.get(matchKey(x));
+    if (!list) return n;
+    for (const i of list) {
+      if (this.seen[i] === this.stamp) continue;
+      this.seen[i] = this.stamp;
+      this.out[n++] = i;
+    }
+    return n;
+  }
+}

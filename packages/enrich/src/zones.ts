@@ -19,8 +19,12 @@ const zonesFile = z.strictObject({
   zones: z.array(z.strictObject({ name: z.string().min(1).max(128), cidrs: z.array(z.string()).min(1) })),
 });
 
+/** addresses whose zone is remembered, at most */
+const SEEN_MAX = 65_536;
+
 export class ZoneMap {
   private readonly zones: { name: string; list: BlockList }[];
+  private readonly seen = new Map<string, string>();
 
   constructor(zones: { name: string; cidrs: string[] }[]) {
     this.zones = zones.map((z) => {
@@ -50,10 +54,15 @@ export class ZoneMap {
 
   zoneOf(ip: string | undefined): string | undefined {
     if (!ip) return undefined;
+    const cached = this.seen.get(ip);
+    if (cached !== undefined) return cached || undefined;
     const family = isIP(ip);
-    if (!family) return undefined;
     const type = family === 6 ? 'ipv6' : 'ipv4';
-    return this.zones.find((z) => z.list.check(ip, type))?.name;
+    const zone = family ? this.zones.find((z) => z.list.check(ip, type))?.name : undefined;
+    // a map is immutable (a reload builds a new one), so answers can be kept; '' is "none"
+    if (this.seen.size >= SEEN_MAX) this.seen.clear();
+    this.seen.set(ip, zone ?? '');
+    return zone;
   }
 
   /** Sets network.direction and source/destination.zone where the sensor did not. */

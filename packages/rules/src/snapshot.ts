@@ -250,16 +250,10 @@ function readGroup(c: CompiledCorrelation, key: string, r: Json): Group {
     r['expiryAt'] === null || r['expiryAt'] === undefined ? null : num(r['expiryAt'], what('expiryAt'));
   if (r['episode'] !== null && r['episode'] !== undefined) {
     const e = obj(r['episode'], what('episode'));
-    const alert = obj(e['alert'], what('episode.alert'));
-    const evidence = obj(alert['evidence'], what('episode.alert.evidence'));
-    strs(evidence['event_ids'], what('evidence.event_ids'));
-    strs(evidence['values'], what('evidence.values'));
-    int(alert['event_count'], what('episode.alert.event_count'));
-    obj(alert['rule'], what('episode.alert.rule'));
-    obj(alert['group'], what('episode.alert.group'));
+    const alert = readAlert(obj(e['alert'], what('episode.alert')), (f) => what(`episode.alert.${f}`));
     if (typeof e['dirty'] !== 'boolean') fail(what('episode.dirty'));
     g.episode = {
-      alert: alert as unknown as Alert,
+      alert,
       lastEmit: num(e['lastEmit'], what('episode.lastEmit')),
       dirty: e['dirty'],
       values:
@@ -269,4 +263,20 @@ function readGroup(c: CompiledCorrelation, key: string, r: Json): Group {
     };
   }
   return g;
+}
+
+/** An open alert as the engine keeps it: the fields it updates and copies must have their types. */
+function readAlert(a: Json, what: (f: string) => string): Alert {
+  for (const f of ['id', 'tenant', 'window_start', 'window_end', 'first_seen', 'last_seen', 'detected_at'])
+    str(a[f], what(f));
+  int(a['event_count'], what('event_count'));
+  if (a['revision'] !== undefined) int(a['revision'], what('revision'));
+  if (a['distinct_count'] !== undefined) int(a['distinct_count'], what('distinct_count'));
+  const rule = obj(a['rule'], what('rule'));
+  strs(rule['tags'], what('rule.tags'));
+  for (const v of Object.values(obj(a['group'], what('group')))) str(v, what('group value'));
+  const evidence = obj(a['evidence'], what('evidence'));
+  strs(evidence['event_ids'], what('evidence.event_ids'));
+  strs(evidence['values'], what('evidence.values'));
+  return a as unknown as Alert;
 }

@@ -7,13 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.ts';
 import { loadRuleText } from './loader.ts';
 
-const RULES = `title: deny
-name: deny
-detection: { sel: { event.action: deny }, condition: sel }
+const RULES = `{ title: deny, name: deny, detection: { sel: { event.action: deny }, condition: sel } }
 ---
-title: allow
-name: allow
-detection: { sel: { event.action: allow }, condition: sel }
+{ title: allow, name: allow, detection: { sel: { event.action: allow }, condition: sel } }
 ---
 title: Ports
 name: ports
@@ -58,7 +54,7 @@ function damage(doc: unknown, path: number[], value: unknown): unknown {
   const keys = Object.keys(doc);
   if (keys.length === 0) return value;
   const k = keys[path[0]! % keys.length]!;
-  const copy: Record<string, unknown> = Array.isArray(doc) ? [...doc] : { ...doc };
+  const copy = (Array.isArray(doc) ? [...doc] : { ...doc }) as Record<string, unknown>;
   copy[k] = damage((doc as Record<string, unknown>)[k], path.slice(1), value);
   return copy;
 }

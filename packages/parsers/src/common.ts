@@ -1,5 +1,8 @@
 // Helpers shared by the format parsers: timestamps, protocol numbers, the event skeleton.
 import { ECS_VERSION, type EcsEvent, stableId } from '@soc/schema';
+
+export { compact } from '@soc/schema';
+
 import type { ParseContext } from './types.ts';
 
 const MONTHS: Record<string, number> = {
@@ -106,7 +109,10 @@ export function isIp(value: string | undefined): value is string {
   return /^(\d{1,3}\.){3}\d{1,3}$/.test(value) || (/^[0-9a-fA-F:.]+$/.test(value) && value.includes(':'));
 }
 
-/** The fields every event has: time, ids, tenant, ECS version, and the original line when kept. */
+/**
+ * The fields every event has: time, ids, tenant, ECS version, and the original line when
+ * kept. `event` becomes the event's `event` object (the id and times are added to it).
+ */
 export function baseEvent(
   ctx: ParseContext,
   timestamp: Date,
@@ -114,14 +120,16 @@ export function baseEvent(
   observerKey: string,
   event: Omit<EcsEvent['event'], 'id'>,
 ): EcsEvent {
-  const e: EcsEvent = {
+  const fields = event as EcsEvent['event'];
+  fields.id = stableId(ctx.tenant, observerKey, line);
+  fields.ingested = isoOf(ctx.receivedAt);
+  if (ctx.keepOriginal) fields.original = line;
+  return {
     '@timestamp': timestamp.toISOString(),
     ecs: { version: ECS_VERSION },
-    event: { id: stableId(ctx.tenant, observerKey, line), ...event, ingested: isoOf(ctx.receivedAt) },
+    event: fields,
     organization: { id: ctx.tenant },
   };
-  if (ctx.keepOriginal) e.event.original = line;
-  return e;
 }
 
 // The receive time is the same for every line of a batch: format it once.
@@ -134,28 +142,6 @@ function isoOf(d: Date): string {
     lastTime = t;
   }
   return lastIso;
-}
-
-/** Removes keys whose value is undefined, recursively, so the strict schema sees only set fields. */
-export function compact<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  return (compactObject(value as Record<string, unknown>) ?? {}) as T;
-}
-
-/** The object without undefined values and empty sub-objects; undefined when nothing is left. */
-function compactObject(o: Record<string, unknown>): Record<string, unknown> | undefined {
-  let out: Record<string, unknown> | undefined;
-  for (const k in o) {
-    let v = o[k];
-    if (v === undefined) continue;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      v = compactObject(v as Record<string, unknown>);
-      if (v === undefined) continue;
-    }
-    out ??= {};
-    out[k] = v;
-  }
-  return out;
 }
 
 /** A non-empty string, cut to `max` characters; undefined for absent or empty values. */

@@ -1,6 +1,6 @@
 // The formats the ingest API and the CLI know, by name, and the one entry point that runs
 // a parser safely: never throws, always returns a schema-valid event or a ParseError.
-import { validateEvent } from '@soc/schema';
+import { compact, fastCompactEventParser, INVALID, validateEvent } from '@soc/schema';
 import { autoParser } from './auto.ts';
 import { formats } from './formats/index.ts';
 import type { ParseContext, ParseResult, Parser } from './types.ts';
@@ -27,7 +27,10 @@ export function runParser(parser: Parser, line: string, ctx: ParseContext): Pars
     };
   }
   if (!result.ok) return result;
-  const valid = validateEvent(result.event);
+  // parsers leave unset fields undefined; the schema sees the event without them
+  const fast = fastCompactEventParser(result.event);
+  if (fast !== INVALID) return { ok: true, event: fast };
+  const valid = validateEvent(compact(result.event));
   return valid.ok
     ? { ok: true, event: valid.event }
     : { ok: false, error: { code: 'schema', message: valid.reason } };

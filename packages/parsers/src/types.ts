@@ -1,6 +1,8 @@
 // The parser contract: a pure function from one raw line (and the context the transport
 // knows: tenant, receive time) to one ECS event or a ParseError. Parsers never throw on
 // input; `runParser` enforces that and validates every event against the shared schema.
+// A parser may leave fields it did not find undefined and objects empty: `runParser` drops
+// those (see compact()) as it validates.
 import type { EcsEvent } from '@soc/schema';
 
 export interface ParseContext {

@@ -207,6 +207,9 @@ export type EcsEvent = z.infer<typeof ecsEventSchema>;
 /** The event schema's fast path (see fast-parse.ts); zod decides whatever it declines. */
 export const fastEventParser = compileParser(ecsEventSchema);
 
+/** The same for `compact(value)`: what parsers build, undefined fields and all. */
+export const fastCompactEventParser = compileParser(ecsEventSchema, { compact: true });
+
 /** Validates a value as an ECS event; returns the issues as one readable line on failure. */
 export function validateEvent(value: unknown): { ok: true; event: EcsEvent } | { ok: false; reason: string } {
   const fast = fastEventParser(value);

@@ -5,6 +5,8 @@
 // gives the error message. So the fast path only has to be right when it accepts, and it
 // declines whatever it does not model exactly: strings whose code-point length could differ
 // from their UTF-16 length at a bound, symbol or "__proto__" keys in records.
+// With `compact`, the compiled function returns what `schema.parse(compact(input))` would,
+// in one pass: undefined values and objects left empty by that are dropped first.
 // Schema nodes of a kind not modelled here are parsed by zod (correct, only slower) and
 // listed in `delegated`, which a test keeps empty for the event schema.
 import type { z } from 'zod';
@@ -16,26 +18,65 @@ type Fn = (input: unknown) => unknown;
 // biome-ignore lint/suspicious/noExplicitAny: zod's internal definitions are untyped here
 type Def = any;
 
-export function compileParser<S extends z.ZodType>(schema: S): FastParser<z.output<S>> {
+/** What a compacting node returns for an object that compact() would drop. */
+const EMPTY: unique symbol = Symbol('EMPTY');
+
+interface Compile {
+  path: string;
+  delegated: string[];
+  /** model compact() before the schema (never inside arrays: compact() leaves those alone) */
+  compact: boolean;
+}
+
+export function compileParser<S extends z.ZodType>(
+  schema: S,
+  options: { compact?: boolean } = {},
+): FastParser<z.output<S>> {
   const delegated: string[] = [];
-  const fn = compileNode(schema, '', delegated) as FastParser<z.output<S>>;
-  const parse = ((input: unknown) => fn(input)) as FastParser<z.output<S>>;
+  const fn = compileNode(schema, { path: '', delegated, compact: options.compact ?? false });
+  const parse = ((input: unknown) => {
+    const out = fn(input);
+    return out === EMPTY ? INVALID : out;
+  }) as FastParser<z.output<S>>;
   parse.delegated = delegated;
   return parse;
 }
 
-function compileNode(schema: z.ZodType, path: string, delegated: string[]): Fn {
+/** Removes keys whose value is undefined, recursively, and objects that end up empty. */
+export function compact<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return (compactObject(value as Record<string, unknown>) ?? {}) as T;
+}
+
+/** The object without undefined values and empty sub-objects; undefined when nothing is left. */
+function compactObject(o: Record<string, unknown>): Record<string, unknown> | undefined {
+  let out: Record<string, unknown> | undefined;
+  for (const k in o) {
+    let v = o[k];
+    if (v === undefined) continue;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      v = compactObject(v as Record<string, unknown>);
+      if (v === undefined) continue;
+    }
+    out ??= {};
+    out[k] = v;
+  }
+  return out;
+}
+
+function compileNode(schema: z.ZodType, c: Compile): Fn {
   const def: Def = schema._zod.def;
-  const compiled = compileKnown(def, path, delegated);
+  const compiled = compileKnown(def, c);
   if (compiled) return compiled;
-  delegated.push(path || '(root)');
+  c.delegated.push(c.path || '(root)');
   return (input) => {
-    const r = schema.safeParse(input);
+    if (c.compact && isObject(input) && compactObject(input) === undefined) return EMPTY;
+    const r = schema.safeParse(c.compact ? compact(input) : input);
     return r.success ? r.data : INVALID;
   };
 }
 
-function compileKnown(def: Def, path: string, delegated: string[]): Fn | undefined {
+function compileKnown(def: Def, c: Compile): Fn | undefined {
   switch (def.type) {
     case 'string':
       return stringNode(def);
@@ -46,11 +87,11 @@ function compileKnown(def: Def, path: string, delegated: string[]): Fn | undefin
     case 'literal':
       return memberNode(def.values);
     case 'array':
-      return arrayNode(def, path, delegated);
+      return arrayNode(def, c);
     case 'record':
-      return recordNode(def, path, delegated);
+      return recordNode(def, c);
     case 'object':
-      return objectNode(def, path, delegated);
+      return objectNode(def, c);
     default:
       return undefined; // optional is handled by its object; anything else goes to zod
   }
@@ -125,10 +166,10 @@ function memberNode(values: unknown[]): Fn | undefined {
   return (v) => (set.has(v) ? v : INVALID);
 }
 
-function arrayNode(def: Def, path: string, delegated: string[]): Fn | undefined {
+function arrayNode(def: Def, c: Compile): Fn | undefined {
   const b = bounds(def);
   if (!b) return undefined;
-  const element = compileNode(def.element, `${path}[]`, delegated);
+  const element = compileNode(def.element, { ...c, path: `${c.path}[]`, compact: false });
   const { min, max } = b;
   return (v) => {
     if (!Array.isArray(v) || v.length < min || v.length > max) return INVALID;
@@ -146,21 +187,27 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function recordNode(def: Def, path: string, delegated: string[]): Fn | undefined {
+function recordNode(def: Def, c: Compile): Fn | undefined {
   if (def.checks?.length || def.mode) return undefined;
-  const key = compileNode(def.keyType, `${path}{key}`, delegated);
-  const value = compileNode(def.valueType, `${path}{}`, delegated);
+  const key = compileNode(def.keyType, { ...c, path: `${c.path}{key}` });
+  const value = compileNode(def.valueType, { ...c, path: `${c.path}{}` });
+  const compacting = c.compact;
   return (v) => {
     if (!isObject(v) || Object.getOwnPropertySymbols(v).length > 0) return INVALID;
     const out: Record<string, unknown> = {};
+    let n = 0;
     for (const k of Object.getOwnPropertyNames(v)) {
       if (!Object.prototype.propertyIsEnumerable.call(v, k)) continue;
       if (k === '__proto__' || key(k) !== k) return INVALID;
-      const r = value(v[k]);
+      const x = v[k];
+      if (compacting && x === undefined) continue;
+      const r = value(x);
       if (r === INVALID) return INVALID;
+      if (r === EMPTY) continue;
       out[k] = r;
+      n++;
     }
-    return out;
+    return compacting && n === 0 ? EMPTY : out;
   };
 }
 
@@ -168,33 +215,43 @@ function recordNode(def: Def, path: string, delegated: string[]): Fn | undefined
  * A strict object becomes one generated function (straight-line code, so V8 gives every
  * property access its own inline cache): unknown keys are declined, fields are copied in
  * schema order, an optional field that is present but undefined stays present, as in zod.
+ * Compacting, undefined fields are skipped instead, and an object with no field left is EMPTY.
  */
-function objectNode(def: Def, path: string, delegated: string[]): Fn | undefined {
+function objectNode(def: Def, c: Compile): Fn | undefined {
   if (def.checks?.length || def.catchall?._zod.def.type !== 'never') return undefined;
   const consts: unknown[] = [];
   const constant = (value: unknown) => `c${consts.push(value) - 1}`;
   const keys = Object.keys(def.shape as Record<string, z.ZodType>);
+  const unknownKey = c.compact ? 'if (v[k] !== undefined) return INVALID;' : 'return INVALID;';
   let body = 'if (typeof v !== "object" || v === null || Array.isArray(v)) return INVALID;\n';
-  body += `for (const k in v) switch (k) { ${keys.map((k) => `case ${JSON.stringify(k)}:`).join(' ')} break; default: return INVALID; }\n`;
-  body += 'const out = {};\nlet x, r;\n';
+  body += `for (const k in v) switch (k) { ${keys.map((k) => `case ${JSON.stringify(k)}:`).join(' ')} break; default: ${unknownKey} }\n`;
+  body += 'const out = {};\nlet x, r, n = 0;\n';
   for (const key of keys) {
     const child: z.ZodType = def.shape[key];
     const childDef: Def = child._zod.def;
     const optional = childDef.type === 'optional' && !childDef.checks?.length;
     const inner: z.ZodType = optional ? childDef.innerType : child;
     const k = JSON.stringify(key);
-    const ifUndefined = optional ? `{ if (${k} in v) out[${k}] = undefined; }` : 'return INVALID;';
-    body += `x = v[${k}];\nif (x === undefined) ${ifUndefined}\n`;
     const test = inlineTest(inner._zod.def, constant);
-    if (test) body += `else if (${test}) return INVALID; else out[${k}] = x;\n`;
-    else {
-      const parse = constant(compileNode(inner, `${path}.${key}`, delegated));
-      body += `else { r = ${parse}(x); if (r === INVALID) return INVALID; out[${k}] = r; }\n`;
+    const parse = test
+      ? `if (${test}) return INVALID; r = x;`
+      : `r = ${constant(compileNode(inner, { ...c, path: `${c.path}.${key}` }))}(x); if (r === INVALID) return INVALID;`;
+    if (!c.compact) {
+      const ifUndefined = optional ? `{ if (${k} in v) out[${k}] = undefined; }` : 'return INVALID;';
+      body += `x = v[${k}];\nif (x === undefined) ${ifUndefined}\nelse { ${parse} out[${k}] = r; }\n`;
+    } else if (optional) {
+      body += `x = v[${k}];\nif (x !== undefined) { ${parse} if (r !== EMPTY) { out[${k}] = r; n++; } }\n`;
+    } else {
+      body += `x = v[${k}];\nif (x === undefined) return INVALID;\n${parse} if (r === EMPTY) return INVALID; out[${k}] = r; n++;\n`;
     }
   }
-  body += 'return out;';
+  body += c.compact ? 'return n === 0 ? EMPTY : out;' : 'return out;';
   const names = consts.map((_, i) => `c${i}`);
-  return new Function('INVALID', ...names, `return (v) => {\n${body}\n};`)(INVALID, ...consts) as Fn;
+  return new Function('INVALID', 'EMPTY', ...names, `return (v) => {\n${body}\n};`)(
+    INVALID,
+    EMPTY,
+    ...consts,
+  ) as Fn;
 }
 
 /**

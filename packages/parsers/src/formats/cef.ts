@@ -47,16 +47,7 @@
 // custom fields, and event.action falls back to the lower-cased Name when there is no act.
 // (Severity alone does not make an alert: firewall vendors rate denies 7+ too.)
 import type { EcsEvent } from '@soc/schema';
-import {
-  baseEvent,
-  compact,
-  ianaNumber,
-  isIp,
-  isoTimestamp,
-  toCount,
-  toPort,
-  transportName,
-} from '../common.ts';
+import { baseEvent, ianaNumber, isIp, isoTimestamp, toCount, toPort, transportName } from '../common.ts';
 import { splitSyslogHeader } from '../syslog-header.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
 
@@ -613,7 +604,7 @@ export const cefParser: Parser = {
       : undefined;
     return {
       ok: true,
-      event: compact({
+      event: {
         ...base,
         observer: {
           vendor: text(vendor.trim(), 128),
@@ -657,7 +648,7 @@ export const cefParser: Parser = {
             : undefined,
         user_agent: agent ? { original: text(agent, 2048) } : undefined,
         file: fname ? { name: text(fname, 1024) } : undefined,
-      }),
+      },
     };
   },
 };

@@ -55,7 +55,6 @@ import type { EcsEvent } from '@soc/schema';
 import {
   baseEvent,
   bounded,
-  compact,
   ianaNumber,
   isIp,
   isoTimestamp,
@@ -244,14 +243,14 @@ export const checkpointParser: Parser = {
       });
       return {
         ok: true,
-        event: compact({
+        event: {
           ...base,
           // audit logs come from the management server, not a gateway
           observer: admin || operation ? { ...observer, type: undefined } : observer,
           user: admin ? { name: admin } : undefined,
           message: message ?? str(f.get('subject') ?? f.get('comment'), 8192),
           log,
-        }),
+        },
       };
     }
 
@@ -332,7 +331,7 @@ export const checkpointParser: Parser = {
     const fileName = str(f.get('file_name'), 1024);
     return {
       ok: true,
-      event: compact({
+      event: {
         ...base,
         observer,
         source: {
@@ -371,7 +370,7 @@ export const checkpointParser: Parser = {
         file: fileName || Object.keys(hashes).length ? { name: fileName, hash: hashes } : undefined,
         message,
         log,
-      }),
+      },
     };
   },
 };

@@ -67,7 +67,6 @@ import type { EcsEvent } from '@soc/schema';
 import {
   baseEvent,
   bsdTimestamp,
-  compact,
   ianaNumber,
   isIp,
   isoTimestamp,
@@ -788,7 +787,7 @@ export const ciscoAsaParser: Parser = {
     });
     return {
       ok: true,
-      event: compact({
+      event: {
         ...event,
         observer: {
           vendor: 'Cisco',
@@ -810,7 +809,7 @@ export const ciscoAsaParser: Parser = {
         rule: mapped.rule,
         user: mapped.user ? { name: mapped.user.slice(0, 255) } : undefined,
         related: mapped.related ? { ip: mapped.related } : undefined,
-      }),
+      },
     };
   },
 };

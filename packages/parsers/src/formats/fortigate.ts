@@ -40,7 +40,6 @@ import type { EcsEvent } from '@soc/schema';
 import {
   baseEvent,
   bounded,
-  compact,
   ecsMac,
   ianaNumber,
   interfaceOf,
@@ -245,7 +244,7 @@ export const fortigateParser: Parser = {
       });
       return {
         ok: true,
-        event: compact({ ...base, observer, source, destination, network, rule: policyRule, ...common }),
+        event: { ...base, observer, source, destination, network, rule: policyRule, ...common },
       };
     }
 
@@ -281,7 +280,7 @@ export const fortigateParser: Parser = {
       });
       return {
         ok: true,
-        event: compact({
+        event: {
           ...base,
           observer,
           source,
@@ -289,7 +288,7 @@ export const fortigateParser: Parser = {
           user: userName ? { name: userName } : undefined,
           ...common,
           message: common.message ?? str(f.get('logdesc'), 8192),
-        }),
+        },
       };
     }
 
@@ -356,7 +355,7 @@ export const fortigateParser: Parser = {
     destination.domain = hostname;
     return {
       ok: true,
-      event: compact({
+      event: {
         ...base,
         observer,
         source,
@@ -369,7 +368,7 @@ export const fortigateParser: Parser = {
         http: referrer ? { request: { referrer } } : undefined,
         user_agent: agent ? { original: agent } : undefined,
         ...common,
-      }),
+      },
     };
   },
 };

@@ -8,7 +8,7 @@
 // UFW's "[UFW BLOCK]"/"[UFW ALLOW]"/"[UFW AUDIT]", and the common DROP/REJECT/ACCEPT words.
 // Reference: https://www.netfilter.org/documentation/ and the kernel source
 // net/netfilter/nf_log_syslog.c (field names and order).
-import { baseEvent, compact, ianaNumber, isIp, toCount, toPort, transportName } from '../common.ts';
+import { baseEvent, ianaNumber, isIp, toCount, toPort, transportName } from '../common.ts';
 import { splitSyslogHeader } from '../syslog-header.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
 
@@ -39,14 +39,9 @@ export function iptablesParser(prefixMap: [RegExp, Action][] = DEFAULT_PREFIX_MA
       prefix = prefix.replace(/^\s*\[\s*\d+\.\d+\]\s*/, '').trim();
       body = body.slice(inAt);
 
-      const fields: Record<string, string> = {};
-      for (const token of body.split(' ')) {
-        const eq = token.indexOf('=');
-        // the first occurrence wins: LEN= is repeated for UDP (IP length, then UDP length)
-        if (eq > 0 && !(token.slice(0, eq) in fields)) fields[token.slice(0, eq)] = token.slice(eq + 1);
-      }
-      const src = fields['SRC'];
-      const dst = fields['DST'];
+      const fields = readFields(body);
+      const src = fields.SRC;
+      const dst = fields.DST;
       if (!isIp(src) || !isIp(dst)) return fail('syntax', 'SRC or DST is not an IP address');
       const lower = prefix.toLowerCase();
       const custom = ctx.iptablesPrefixes?.find((p) => lower.includes(p.match.toLowerCase()));
@@ -64,7 +59,7 @@ export function iptablesParser(prefixMap: [RegExp, Action][] = DEFAULT_PREFIX_MA
           action: 'log',
           type: 'connection' as const,
         };
-      const transport = fields['PROTO'] ? transportName(fields['PROTO']) : undefined;
+      const transport = fields.PROTO ? transportName(fields.PROTO) : undefined;
       const timestamp = header.timestamp ?? ctx.receivedAt;
       const observerName = header.hostname;
 
@@ -79,7 +74,7 @@ export function iptablesParser(prefixMap: [RegExp, Action][] = DEFAULT_PREFIX_MA
       });
       return {
         ok: true,
-        event: compact({
+        event: {
           ...event,
           observer: {
             vendor: 'netfilter',
@@ -87,22 +82,47 @@ export function iptablesParser(prefixMap: [RegExp, Action][] = DEFAULT_PREFIX_MA
             type: 'firewall',
             name: observerName,
             hostname: observerName,
-            ingress: fields['IN'] ? { interface: { name: fields['IN'] } } : undefined,
-            egress: fields['OUT'] ? { interface: { name: fields['OUT'] } } : undefined,
+            ingress: fields.IN ? { interface: { name: fields.IN } } : undefined,
+            egress: fields.OUT ? { interface: { name: fields.OUT } } : undefined,
           },
-          source: { ip: src, port: toPort(fields['SPT']), mac: macSource(fields['MAC']) },
-          destination: { ip: dst, port: toPort(fields['DPT']) },
+          source: { ip: src, port: toPort(fields.SPT), mac: macSource(fields.MAC) },
+          destination: { ip: dst, port: toPort(fields.DPT) },
           network: {
             transport,
             iana_number: transport ? ianaNumber(transport) : undefined,
-            bytes: toCount(fields['LEN']),
+            bytes: toCount(fields.LEN),
             packets: 1,
           },
           rule: prefix ? { name: prefix.slice(0, 512) } : undefined,
-        }),
+        },
       };
     },
   };
+}
+
+type Key = 'IN' | 'OUT' | 'MAC' | 'SRC' | 'DST' | 'LEN' | 'PROTO' | 'SPT' | 'DPT';
+type Fields = Partial<Record<Key, string>>;
+const KEYS = new Set<string>(['IN', 'OUT', 'MAC', 'SRC', 'DST', 'LEN', 'PROTO', 'SPT', 'DPT']);
+
+/**
+ * The KEY=value tokens (separated by single spaces) this parser maps. The first occurrence
+ * wins: LEN= is repeated for UDP (IP length, then UDP length).
+ */
+function readFields(body: string): Fields {
+  const f: Fields = {};
+  const n = body.length;
+  let start = 0;
+  while (start < n) {
+    let end = body.indexOf(' ', start);
+    if (end < 0) end = n;
+    const eq = body.indexOf('=', start);
+    if (eq > start && eq < end) {
+      const key = body.slice(start, eq);
+      if (KEYS.has(key) && f[key as Key] === undefined) f[key as Key] = body.slice(eq + 1, end);
+    }
+    start = end + 1;
+  }
+  return f;
 }
 
 /** netfilter prints MAC= as destination MAC, source MAC and ethertype joined by colons. */

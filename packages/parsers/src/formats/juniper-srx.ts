@@ -59,16 +59,7 @@
 //     as UTC, except that an IDP log's epoch-time (exact UTC) is preferred to it. No time at all
 //     gives ctx.receivedAt.
 import type { EcsEvent } from '@soc/schema';
-import {
-  baseEvent,
-  compact,
-  ianaNumber,
-  isIp,
-  isoTimestamp,
-  toCount,
-  toPort,
-  transportName,
-} from '../common.ts';
+import { baseEvent, ianaNumber, isIp, isoTimestamp, toCount, toPort, transportName } from '../common.ts';
 import { splitSyslogHeader } from '../syslog-header.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
 
@@ -568,7 +559,7 @@ export const juniperSrxParser: Parser = {
     const event = baseEvent(ctx, timestamp ?? ctx.receivedAt, line, host ?? '', eventFields);
     return {
       ok: true,
-      event: compact({
+      event: {
         ...event,
         observer: {
           vendor: 'Juniper',
@@ -583,7 +574,7 @@ export const juniperSrxParser: Parser = {
         destination,
         network,
         rule,
-      }),
+      },
     };
   },
 };

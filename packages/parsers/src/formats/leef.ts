@@ -41,7 +41,7 @@
 // intrusion, ids, ips, attack, exploit, threat, malware, virus), with rule.id = EventID and
 // rule.category = cat, category ["network","malware"] for malware/virus, else
 // ["network","intrusion_detection"]; otherwise kind "event", category ["network"].
-import { baseEvent, compact, isIp, toCount, toPort } from '../common.ts';
+import { baseEvent, isIp, toCount, toPort } from '../common.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
 import {
   DETECTION_CATEGORY,
@@ -357,7 +357,7 @@ export const leefParser: Parser = {
     const dnatPort = get('dstPostNATPort');
     return {
       ok: true,
-      event: compact({
+      event: {
         ...base,
         observer: {
           vendor: text(vendor.trim(), 128),
@@ -395,7 +395,7 @@ export const leefParser: Parser = {
         rule: detection ? { id: text(code, 128), category: text(cat, 256) } : undefined,
         message: text(get('msg'), 8192),
         url: urlFields(get('url')),
-      }),
+      },
     };
   },
 };

@@ -48,7 +48,6 @@ import type { EcsEvent } from '@soc/schema';
 import {
   baseEvent,
   bounded,
-  compact,
   ecsMac,
   ianaNumber,
   interfaceOf,
@@ -344,14 +343,14 @@ export const paloaltoParser: Parser = {
       network.packets = toCount(fields[TRAFFIC.packets]);
       return {
         ok: true,
-        event: compact({
+        event: {
           ...base,
           observer,
           source,
           destination,
           network,
           rule: { name: str(fields[C.rule], 512), id: str(fields[TRAFFIC.ruleUuid], 128) },
-        }),
+        },
       };
     }
 
@@ -402,7 +401,7 @@ export const paloaltoParser: Parser = {
     const ua = fields[THREAT.userAgent];
     return {
       ok: true,
-      event: compact({
+      event: {
         ...base,
         observer,
         source,
@@ -426,7 +425,7 @@ export const paloaltoParser: Parser = {
               }
             : undefined,
         user_agent: ua ? { original: str(ua, 2048) } : undefined,
-      }),
+      },
     };
   },
 };

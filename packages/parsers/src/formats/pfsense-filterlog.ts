@@ -44,16 +44,7 @@
 //   - Syslog timestamps without a zone (RFC 3164) are read as UTC; RFC 5424 and ISO times
 //     carry their zone and are converted. A bare CSV record gets ctx.receivedAt.
 import type { EcsEvent } from '@soc/schema';
-import {
-  baseEvent,
-  bsdTimestamp,
-  compact,
-  isIp,
-  isoTimestamp,
-  toCount,
-  toPort,
-  transportName,
-} from '../common.ts';
+import { baseEvent, bsdTimestamp, isIp, isoTimestamp, toCount, toPort, transportName } from '../common.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
 
 const TAG = 'filterlog';
@@ -250,7 +241,7 @@ export const pfsenseFilterlogParser: Parser = {
     });
     return {
       ok: true,
-      event: compact({
+      event: {
         ...event,
         observer: {
           vendor: opnsense ? 'OPNsense' : 'Netgate',
@@ -270,7 +261,7 @@ export const pfsenseFilterlogParser: Parser = {
           packets: 1,
         },
         rule: tracker !== '' && tracker !== '0' ? { id: tracker.slice(0, 128) } : undefined,
-      }),
+      },
     };
   },
 };

@@ -25,7 +25,7 @@
 // classification, event.severity the priority, network.application the AppID (lower-cased),
 // event.type denied for drop/block/reset/reject/sdrop/force_* (and Snort 2 [Drop]), else allowed;
 // {ICMP} between IPv6 addresses is ipv6-icmp.
-import { baseEvent, compact } from '../common.ts';
+import { baseEvent } from '../common.ts';
 import { splitSyslogHeader } from '../syslog-header.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
 import { text } from './cef.ts';
@@ -135,7 +135,7 @@ export const snortFastParser: Parser = {
     const ifName = text(iface, 64);
     return {
       ok: true,
-      event: compact({
+      event: {
         ...base,
         observer: {
           ...SNORT_OBSERVER,
@@ -155,7 +155,7 @@ export const snortFastParser: Parser = {
           name: text(msg, 512),
           category: text(cls, 256),
         },
-      }),
+      },
     };
   },
 };

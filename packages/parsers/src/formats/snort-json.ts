@@ -35,7 +35,7 @@
 // - dir (C2S/S2C) is flow-relative, not inbound/outbound: network.direction is not set.
 // - ICMP between IPv6 addresses is network.transport "ipv6-icmp" (Snort 3 prints ICMP for both).
 import type { EcsEvent } from '@soc/schema';
-import { baseEvent, compact, ianaNumber, isIp, toCount, toPort, transportName } from '../common.ts';
+import { baseEvent, ianaNumber, isIp, toCount, toPort, transportName } from '../common.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
 import { ecsMac, nearestYear, text, UTC, validDate, wallToUtc } from './cef.ts';
 
@@ -242,7 +242,7 @@ export const snortJsonParser: Parser = {
     };
     return {
       ok: true,
-      event: compact({
+      event: {
         ...base,
         observer: { ...SNORT_OBSERVER, ingress: iface ? { interface: { name: iface } } : undefined },
         source: {
@@ -268,7 +268,7 @@ export const snortJsonParser: Parser = {
           vlan: vlan !== undefined && vlan > 0 ? { id: String(vlan).slice(0, 16) } : undefined,
         },
         rule,
-      }),
+      },
     };
   },
 };

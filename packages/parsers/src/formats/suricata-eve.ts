@@ -5,16 +5,7 @@
 // Suricata alert severity is 1 (highest) to 3 (lowest); ECS event.severity keeps the
 // vendor's number, as ECS specifies.
 import type { EcsEvent } from '@soc/schema';
-import {
-  baseEvent,
-  compact,
-  ianaNumber,
-  isIp,
-  isoTimestamp,
-  toCount,
-  toPort,
-  transportName,
-} from '../common.ts';
+import { baseEvent, ianaNumber, isIp, isoTimestamp, toCount, toPort, transportName } from '../common.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
 
 type Eve = Record<string, unknown>;
@@ -99,7 +90,7 @@ export const suricataEveParser: Parser = {
     });
     return {
       ok: true,
-      event: compact({
+      event: {
         ...base,
         observer: { vendor: 'OISF', product: 'Suricata', type: 'ids', name: host, hostname: host },
         source: {
@@ -121,7 +112,7 @@ export const suricataEveParser: Parser = {
           community_id: str(eve['community_id'], 64),
         },
         rule,
-      }),
+      },
     };
   },
 };

@@ -239,7 +239,7 @@ function record(tokens: string[], lay: Layout, line: string, ctx: ParseContext):
   });
   if (verdict.outcome) event.event.outcome = verdict.outcome;
   event.observer = { ...OBSERVER };
-  // only defined values go in (a flat copy: cheaper than a recursive compact() per line)
+  // only defined values go in (a flat copy: cheaper than a recursive  per line)
   const source = defined({ ip: src, port: toPort(get(lay.srcPort)) });
   if (source) event.source = source;
   const destination = defined({ ip: dst, port: toPort(get(lay.dstPort)) });

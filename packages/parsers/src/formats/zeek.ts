@@ -82,7 +82,7 @@
 // base/protocols/conn/main.zeek (https://docs.zeek.org/en/current/scripts/base/protocols/conn/main.zeek.html);
 // "Zeek Log Formats and Inspection" (https://docs.zeek.org/en/current/log-formats.html).
 import type { EcsEvent } from '@soc/schema';
-import { baseEvent, compact, ianaNumber, isIp, isoTimestamp, toCount, toPort } from '../common.ts';
+import { baseEvent, ianaNumber, isIp, isoTimestamp, toCount, toPort } from '../common.ts';
 import { fail, header, type ParseContext, type ParseResult, type Parser } from '../types.ts';
 
 type Rec = Record<string, unknown>;
@@ -560,7 +560,7 @@ function toEvent(logType: LogType, rec: Rec, timestamp: Date, line: string, ctx:
     dataset: `zeek.${logType}`,
     module: 'zeek',
   });
-  return compact({ ...base, observer: { ...OBSERVER }, source, destination, network, ...extra });
+  return { ...base, observer: { ...OBSERVER }, source, destination, network, ...extra };
 }
 
 /** The first confirmed service; "-"-prefixed entries are services Zeek dropped. */

@@ -125,7 +125,7 @@ export function baseEvent(
   fields.ingested = isoOf(ctx.receivedAt);
   if (ctx.keepOriginal) fields.original = line;
   return {
-    '@timestamp': timestamp.toISOString(),
+    '@timestamp': isoString(timestamp),
     ecs: { version: ECS_VERSION },
     event: fields,
     organization: { id: ctx.tenant },
@@ -138,10 +138,43 @@ let lastIso = '';
 function isoOf(d: Date): string {
   const t = d.getTime();
   if (t !== lastTime) {
-    lastIso = d.toISOString();
+    lastIso = isoString(d);
     lastTime = t;
   }
   return lastIso;
+}
+
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const MAX_FOUR_DIGIT_YEAR = 253402300799999; // 9999-12-31T23:59:59.999Z
+
+/**
+ * Date#toISOString for years 1970..9999, computed in JS (the built-in is a runtime call that
+ * costs more than the rest of an event's skeleton); other dates use the built-in.
+ */
+export function isoString(d: Date): string {
+  const t = d.getTime();
+  if (!(t >= 0 && t <= MAX_FOUR_DIGIT_YEAR)) return d.toISOString();
+  const days = Math.floor(t / 86_400_000);
+  let rest = t - days * 86_400_000;
+  // civil date from days since 1970-01-01 (H. Hinnant's days_from_civil, inverted)
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const hh = Math.floor(rest / 3_600_000);
+  rest -= hh * 3_600_000;
+  const mi = Math.floor(rest / 60_000);
+  rest -= mi * 60_000;
+  const ss = Math.floor(rest / 1000);
+  const ms = rest - ss * 1000;
+  return `${year < 1000 ? String(year).padStart(4, '0') : year}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T${TWO_DIGITS[hh]}:${TWO_DIGITS[mi]}:${TWO_DIGITS[ss]}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
 }
 
 /** A non-empty string, cut to `max` characters; undefined for absent or empty values. */

@@ -48,7 +48,7 @@
 // records" (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html) and
 // "Flow log record examples" (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-records-examples.html).
 import type { EcsEvent } from '@soc/schema';
-import { baseEvent, isIp, toCount, toPort, transportName } from '../common.ts';
+import { baseEvent, isIp, isoString, toCount, toPort, transportName } from '../common.ts';
 import { fail, header, type ParseContext, type ParseResult, type Parser } from '../types.ts';
 
 const DEFAULT_FIELDS = [
@@ -294,8 +294,8 @@ function record(get: (name: string) => string | undefined, line: string, ctx: Pa
       action: ecsAction,
       outcome,
       reason,
-      start: start?.toISOString(),
-      end: end?.toISOString(),
+      start: start ? isoString(start) : undefined,
+      end: end ? isoString(end) : undefined,
       dataset: 'aws.vpcflow',
       module: 'aws',
     })!,

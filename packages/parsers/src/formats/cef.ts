@@ -47,7 +47,16 @@
 // custom fields, and event.action falls back to the lower-cased Name when there is no act.
 // (Severity alone does not make an alert: firewall vendors rate denies 7+ too.)
 import type { EcsEvent } from '@soc/schema';
-import { baseEvent, ianaNumber, isIp, isoTimestamp, toCount, toPort, transportName } from '../common.ts';
+import {
+  baseEvent,
+  ianaNumber,
+  isIp,
+  isoString,
+  isoTimestamp,
+  toCount,
+  toPort,
+  transportName,
+} from '../common.ts';
 import { splitSyslogHeader } from '../syslog-header.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
 
@@ -472,6 +481,9 @@ function splitHeader(body: string, count: number): { fields: string[]; rest: str
   return fields.length === count ? { fields, rest: '' } : null;
 }
 
+/** csNLabel/csN and cnNLabel/cnN extension keys */
+const CUSTOM_STRINGS = [1, 2, 3, 4, 5, 6].map((n) => [`cs${n}Label`, `cs${n}`] as const);
+const CUSTOM_NUMBERS = [1, 2, 3].map((n) => [`cn${n}Label`, `cn${n}`] as const);
 const RULE_ID_LABEL = /(?:rule|policy|acl)(?:id|uid|uuid|number)$/;
 const RULE_NAME_LABEL = /(?:rule|policy|acl|accesslist)(?:name)?$/;
 const IDS_DEVICE = /\b(?:ids|ips|intrusion)\b/i;
@@ -543,20 +555,20 @@ export const cefParser: Parser = {
     } else {
       let id: string | undefined;
       let ruleName: string | undefined;
-      for (const n of ['1', '2', '3', '4', '5', '6']) {
-        const label = get(`cs${n}Label`)
+      for (const [labelKey, valueKey] of CUSTOM_STRINGS) {
+        const label = get(labelKey)
           ?.toLowerCase()
           .replace(/[^a-z]/g, '');
-        const value = get(`cs${n}`);
+        const value = get(valueKey);
         if (!label || !value) continue;
         if (RULE_ID_LABEL.test(label)) id ??= value;
         else if (RULE_NAME_LABEL.test(label)) ruleName ??= value;
       }
-      for (const n of ['1', '2', '3']) {
-        const label = get(`cn${n}Label`)
+      for (const [labelKey, valueKey] of CUSTOM_NUMBERS) {
+        const label = get(labelKey)
           ?.toLowerCase()
           .replace(/[^a-z]/g, '');
-        const value = get(`cn${n}`);
+        const value = get(valueKey);
         if (label && value && RULE_ID_LABEL.test(label)) id ??= value;
       }
       rule = { id: text(id, 128), name: text(ruleName, 512) };
@@ -577,8 +589,8 @@ export const cefParser: Parser = {
       reason: text(get('reason'), 1024),
       dataset: 'cef.log',
       module: 'cef',
-      start: start?.toISOString(),
-      end: end?.toISOString(),
+      start: start ? isoString(start) : undefined,
+      end: end ? isoString(end) : undefined,
       duration: durationNs !== undefined && Number.isSafeInteger(durationNs) ? durationNs : undefined,
     });
     const inIf = text(get('deviceInboundInterface'), 64);

@@ -57,6 +57,7 @@ import {
   bounded,
   ianaNumber,
   isIp,
+  isoString,
   isoTimestamp,
   natEndpoint,
   toCount,
@@ -311,7 +312,7 @@ export const checkpointParser: Parser = {
       severity: severity(f.get('severity')),
       reason: str(f.get('drop_reason') ?? f.get('tcp_packet_out_of_state') ?? f.get('reason'), 1024),
       duration: elapsed !== undefined ? toCount(elapsed * 1e9) : undefined,
-      start: start?.toISOString(),
+      start: start ? isoString(start) : undefined,
       dataset: `checkpoint.${blade ?? 'log'}`,
       module: 'checkpoint',
     });

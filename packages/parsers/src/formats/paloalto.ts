@@ -52,6 +52,7 @@ import {
   ianaNumber,
   interfaceOf,
   isIp,
+  isoString,
   isoTimestamp,
   natEndpoint,
   toCount,
@@ -331,7 +332,7 @@ export const paloaltoParser: Parser = {
         outcome: verdict,
         reason: reason && reason !== 'n/a' ? str(reason, 1024) : undefined,
         duration: elapsed !== undefined && subtype !== 'start' ? toCount(elapsed * 1e9) : undefined,
-        start: startDate && validDate(startDate) ? startDate.toISOString() : undefined,
+        start: startDate && validDate(startDate) ? isoString(startDate) : undefined,
         dataset: 'panos.traffic',
         module: 'panos',
       });

@@ -218,3 +218,27 @@ export function ecsMac(v: string | undefined): string | undefined {
   const m = v.toUpperCase().replaceAll(':', '-');
   return /^[0-9A-F]{2}(-[0-9A-F]{2}){5}$/.test(m) ? m : undefined;
 }
+
+/**
+ * Tells which of a fixed set of keys the text from `from` to `to` is, without slicing it:
+ * key-value parsers keep only the keys they map, and the key returned is the set's own
+ * string (interned, its hash known), so storing and looking it up is cheap.
+ */
+export function keyFinder(
+  keys: Iterable<string>,
+): (text: string, from: number, to: number) => string | undefined {
+  const code = (length: number, first: number, last: number) => (length * 65_536 + first) * 65_536 + last;
+  const buckets = new Map<number, string[]>();
+  for (const k of keys) {
+    const c = code(k.length, k.charCodeAt(0), k.charCodeAt(k.length - 1));
+    const bucket = buckets.get(c);
+    if (bucket) bucket.push(k);
+    else buckets.set(c, [k]);
+  }
+  return (text, from, to) => {
+    if (to <= from) return undefined;
+    const bucket = buckets.get(code(to - from, text.charCodeAt(from), text.charCodeAt(to - 1)));
+    if (bucket) for (const k of bucket) if (text.startsWith(k, from)) return k;
+    return undefined;
+  };
+}

@@ -45,6 +45,7 @@ import {
   interfaceOf,
   isIp,
   isoTimestamp,
+  keyFinder,
   natEndpoint,
   toCount,
   toPort,
@@ -52,7 +53,76 @@ import {
 } from '../common.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
 
-type Fields = Map<string, string>;
+/** the keys this parser maps (Fields is typed by them, so reading any other key does not compile) */
+const KEYS = [
+  'action',
+  'agent',
+  'analyticscksum',
+  'app',
+  'appcat',
+  'attack',
+  'attackid',
+  'catdesc',
+  'date',
+  'devid',
+  'devname',
+  'dstintf',
+  'dstip',
+  'dstmac',
+  'dstport',
+  'dtype',
+  'duration',
+  'eventtime',
+  'filename',
+  'hostname',
+  'level',
+  'logdesc',
+  'logid',
+  'msg',
+  'policyid',
+  'policyname',
+  'proto',
+  'qclass',
+  'qname',
+  'qtype',
+  'rcvdbyte',
+  'rcvdpkt',
+  'reason',
+  'referralurl',
+  'sentbyte',
+  'sentpkt',
+  'service',
+  'severity',
+  'srcintf',
+  'srcip',
+  'srcmac',
+  'srcport',
+  'status',
+  'subtype',
+  'time',
+  'trandisp',
+  'tranip',
+  'tranport',
+  'transip',
+  'transport',
+  'type',
+  'tz',
+  'unauthuser',
+  'url',
+  'user',
+  'virus',
+  'viruscat',
+  'virusid',
+  'xid',
+] as const;
+type Key = (typeof KEYS)[number];
+type Fields = { [K in Key]?: string };
+const mapped = keyFinder(KEYS);
+// every key present (undefined) from the start, as an object literal: one hidden class for all
+// lines, so reading a field is a fixed-offset load rather than a dictionary lookup
+const newFields = new Function(
+  `return () => ({ ${KEYS.map((k) => `${k}: undefined`).join(', ')} });`,
+)() as () => Fields;
 
 const SEVERITY: Record<string, number> = {
   info: 1,
@@ -138,42 +208,41 @@ export const fortigateParser: Parser = {
     if (line.trim() === '') return fail('empty', 'empty line');
     const start = bodyStart(line);
     if (start < 0) return fail('syntax', 'not a FortiGate log: no date=/logid=/devname= key-value body');
-    const f = parseKv(line, start);
-    const type = f.get('type')?.toLowerCase();
+    const f = readFields(line, start);
+    const type = f.type?.toLowerCase();
     if (!type) return fail('syntax', 'FortiGate log without a type= field');
-    if (!f.get('logid') && !f.get('subtype'))
-      return fail('syntax', 'FortiGate log without logid= or subtype=');
+    if (!f.logid && !f.subtype) return fail('syntax', 'FortiGate log without logid= or subtype=');
     if (type !== 'traffic' && type !== 'utm' && type !== 'event')
       return fail(
         'unsupported',
         `FortiGate log type "${type.slice(0, 32)}" is not mapped (traffic, utm, event)`,
       );
     const timestamp = eventTime(f) ?? ctx.receivedAt;
-    const subtype = (f.get('subtype') ?? '').toLowerCase();
+    const subtype = (f.subtype ?? '').toLowerCase();
     const headerHost = syslogHost(line.slice(0, start));
-    const devname = str(f.get('devname'), 255);
-    const action = str(f.get('action')?.toLowerCase(), 128);
+    const devname = str(f.devname, 255);
+    const action = str(f.action?.toLowerCase(), 128);
 
-    const srcIp = isIp(f.get('srcip')) ? f.get('srcip') : undefined;
-    const dstIp = isIp(f.get('dstip')) ? f.get('dstip') : undefined;
-    const proto = f.get('proto');
+    const srcIp = isIp(f.srcip) ? f.srcip : undefined;
+    const dstIp = isIp(f.dstip) ? f.dstip : undefined;
+    const proto = f.proto;
     const protoNum =
       proto && /^\d{1,3}$/.test(proto) && Number(proto) <= 255 ? String(Number(proto)) : undefined;
     const transport = protoNum ? str(transportName(protoNum), 32) : undefined;
     // ICMP has no ports: FortiOS writes 0 (or the ICMP id/type) there
     const icmp = transport === 'icmp' || transport === 'ipv6-icmp';
-    const srcPort = icmp ? undefined : toPort(f.get('srcport'));
-    const dstPort = icmp ? undefined : toPort(f.get('dstport'));
-    const trandisp = f.get('trandisp') ?? '';
+    const srcPort = icmp ? undefined : toPort(f.srcport);
+    const dstPort = icmp ? undefined : toPort(f.dstport);
+    const trandisp = f.trandisp ?? '';
     const snat = trandisp.includes('snat')
-      ? nat(f.get('transip'), icmp ? undefined : f.get('transport'), srcIp, srcPort)
+      ? nat(f.transip, icmp ? undefined : f.transport, srcIp, srcPort)
       : undefined;
     const dnat = trandisp.includes('dnat')
-      ? nat(f.get('tranip'), icmp ? undefined : f.get('tranport'), dstIp, dstPort)
+      ? nat(f.tranip, icmp ? undefined : f.tranport, dstIp, dstPort)
       : undefined;
-    const service = f.get('service');
-    const appRaw = f.get('app');
-    const userName = str(f.get('user') || f.get('unauthuser'), 255);
+    const service = f.service;
+    const appRaw = f.app;
+    const userName = str(f.user || f.unauthuser, 255);
 
     const observer: NonNullable<EcsEvent['observer']> = {
       vendor: 'Fortinet',
@@ -181,20 +250,20 @@ export const fortigateParser: Parser = {
       type: 'firewall',
       name: devname ?? headerHost,
       hostname: headerHost ?? devname,
-      ingress: iface(f.get('srcintf')),
-      egress: iface(f.get('dstintf')),
+      ingress: iface(f.srcintf),
+      egress: iface(f.dstintf),
     };
     const source: NonNullable<EcsEvent['source']> = {
       ip: srcIp,
       port: srcPort,
-      mac: mac(f.get('srcmac')),
+      mac: mac(f.srcmac),
       nat: snat,
       user: userName && type !== 'event' ? { name: userName } : undefined,
     };
     const destination: NonNullable<EcsEvent['destination']> = {
       ip: dstIp,
       port: dstPort,
-      mac: mac(f.get('dstmac')),
+      mac: mac(f.dstmac),
       nat: dnat,
     };
     const network: NonNullable<EcsEvent['network']> = {
@@ -204,11 +273,11 @@ export const fortigateParser: Parser = {
       application: str(appRaw?.toLowerCase(), 128),
     };
     const common = {
-      log: f.get('level') ? { level: str(f.get('level'), 32) } : undefined,
-      message: str(f.get('msg'), 8192),
+      log: f.level ? { level: str(f.level, 32) } : undefined,
+      message: str(f.msg, 8192),
     };
-    const key = f.get('devid') ?? devname ?? headerHost ?? '';
-    const policyRule = { id: str(f.get('policyid'), 128), name: str(f.get('policyname'), 512) };
+    const key = f.devid ?? devname ?? headerHost ?? '';
+    const policyRule = { id: str(f.policyid, 128), name: str(f.policyname, 512) };
 
     if (type === 'traffic') {
       let eventType: EcsEvent['event']['type'] = ['connection'];
@@ -226,18 +295,18 @@ export const fortigateParser: Parser = {
         eventType = ['connection', 'end', 'allowed'];
         outcome = 'success';
       }
-      const duration = toCount(f.get('duration'));
-      source.bytes = toCount(f.get('sentbyte'));
-      source.packets = toCount(f.get('sentpkt'));
-      destination.bytes = toCount(f.get('rcvdbyte'));
-      destination.packets = toCount(f.get('rcvdpkt'));
+      const duration = toCount(f.duration);
+      source.bytes = toCount(f.sentbyte);
+      source.packets = toCount(f.sentpkt);
+      destination.bytes = toCount(f.rcvdbyte);
+      destination.packets = toCount(f.rcvdpkt);
       const base = baseEvent(ctx, timestamp, line, key, {
         kind: 'event',
         category: ['network'],
         type: eventType,
         action,
         outcome,
-        code: str(f.get('logid'), 64),
+        code: str(f.logid, 64),
         duration: duration !== undefined ? toCount(duration * 1e9) : undefined,
         dataset: 'fortigate.traffic',
         module: 'fortigate',
@@ -259,21 +328,21 @@ export const fortigateParser: Parser = {
       } else if (subtype === 'vpn') {
         category = ['network'];
       }
-      const status = f.get('status')?.toLowerCase();
+      const status = f.status?.toLowerCase();
       const outcome: EcsEvent['event']['outcome'] =
         status === 'success'
           ? 'success'
           : status === 'failed' || status === 'failure' || status === 'fail'
             ? 'failure'
             : undefined;
-      const reason = f.get('reason');
+      const reason = f.reason;
       const base = baseEvent(ctx, timestamp, line, key, {
         kind: 'event',
         category,
         type: eventType,
         action,
         outcome,
-        code: str(f.get('logid'), 64),
+        code: str(f.logid, 64),
         reason: reason && reason !== 'none' && reason !== 'N/A' ? str(reason, 1024) : undefined,
         dataset: 'fortigate.event',
         module: 'fortigate',
@@ -287,7 +356,7 @@ export const fortigateParser: Parser = {
           destination,
           user: userName ? { name: userName } : undefined,
           ...common,
-          message: common.message ?? str(f.get('logdesc'), 8192),
+          message: common.message ?? str(f.logdesc, 8192),
         },
       };
     }
@@ -306,41 +375,41 @@ export const fortigateParser: Parser = {
     if (subtype === 'ips' || subtype === 'anomaly') {
       kind = 'alert';
       category = ['network', 'intrusion_detection'];
-      rule = { id: str(f.get('attackid'), 128), name: str(f.get('attack'), 512) };
-      severity = SEVERITY[f.get('severity')?.toLowerCase() ?? ''];
+      rule = { id: str(f.attackid, 128), name: str(f.attack, 512) };
+      severity = SEVERITY[f.severity?.toLowerCase() ?? ''];
     } else if (subtype === 'virus') {
       kind = 'alert';
       category = ['network', 'malware'];
       rule = {
-        id: str(f.get('virusid'), 128),
-        name: str(f.get('virus'), 512),
-        category: str(f.get('viruscat') || f.get('dtype'), 256),
+        id: str(f.virusid, 128),
+        name: str(f.virus, 512),
+        category: str(f.viruscat || f.dtype, 256),
       };
-      const sha = f.get('analyticscksum');
+      const sha = f.analyticscksum;
       file = {
-        name: str(f.get('filename'), 1024),
+        name: str(f.filename, 1024),
         hash: sha && /^[0-9a-fA-F]{64}$/.test(sha) ? { sha256: sha.toLowerCase() } : undefined,
       };
     } else if (subtype === 'webfilter') {
       category = ['network', 'web'];
-      rule = { ...policyRule, category: str(f.get('catdesc'), 256) };
+      rule = { ...policyRule, category: str(f.catdesc, 256) };
     } else if (subtype === 'app-ctrl') {
-      rule = { ...policyRule, category: str(f.get('appcat'), 256) };
+      rule = { ...policyRule, category: str(f.appcat, 256) };
     } else if (subtype === 'dns') {
-      rule = { ...policyRule, category: str(f.get('catdesc'), 256) };
+      rule = { ...policyRule, category: str(f.catdesc, 256) };
       dns = {
-        id: str(f.get('xid'), 16),
+        id: str(f.xid, 16),
         type: 'query',
         question: {
-          name: str(f.get('qname'), 255),
-          type: str(f.get('qtype'), 16),
-          class: str(f.get('qclass'), 16),
+          name: str(f.qname, 255),
+          type: str(f.qtype, 16),
+          class: str(f.qclass, 16),
         },
       };
     }
-    const hostname = str(f.get('hostname'), 255);
-    const agent = str(f.get('agent'), 2048);
-    const referrer = str(f.get('referralurl'), 8192);
+    const hostname = str(f.hostname, 255);
+    const agent = str(f.agent, 2048);
+    const referrer = str(f.referralurl, 8192);
     const base = baseEvent(ctx, timestamp, line, key, {
       kind,
       category,
@@ -348,7 +417,7 @@ export const fortigateParser: Parser = {
       action,
       outcome,
       severity,
-      code: str(f.get('logid'), 64),
+      code: str(f.logid, 64),
       dataset: 'fortigate.utm',
       module: 'fortigate',
     });
@@ -362,7 +431,7 @@ export const fortigateParser: Parser = {
         destination,
         network,
         rule,
-        url: url(f.get('url'), hostname),
+        url: url(f.url, hostname),
         file,
         dns,
         http: referrer ? { request: { referrer } } : undefined,
@@ -388,44 +457,77 @@ function bodyStart(line: string): number {
   return best;
 }
 
-/** key=value / key="quoted value" pairs from `from` on; the first occurrence of a key wins. */
-export function parseKv(text: string, from: number): Fields {
-  const out: Fields = new Map();
+/**
+ * Calls `pair` for each key=value / key="quoted value" from `from` on, with the positions
+ * of the key and of the value (inside the quotes when quoted).
+ */
+function scanKv(
+  text: string,
+  from: number,
+  pair: (keyAt: number, eq: number, start: number, end: number, quoted: boolean) => void,
+): void {
   const n = text.length;
   let i = from;
   while (i < n) {
     while (i < n && text.charCodeAt(i) === 32) i++;
     if (i >= n) break;
-    const eq = text.indexOf('=', i);
-    if (eq < 0) break;
-    let key = text.slice(i, eq);
-    const space = key.lastIndexOf(' ');
-    if (space >= 0) key = key.slice(space + 1); // stray words before the key
-    let value: string;
-    if (text.charCodeAt(eq + 1) === 34) {
-      let j = eq + 2;
-      let q = text.indexOf('"', j);
+    // the key ends at the next "="; stray words before it are skipped
+    let keyAt = i;
+    let eq = i;
+    for (; eq < n; eq++) {
+      const c = text.charCodeAt(eq);
+      if (c === 61) break;
+      if (c === 32) keyAt = eq + 1;
+    }
+    if (eq >= n) break;
+    const quoted = text.charCodeAt(eq + 1) === 34;
+    let start: number;
+    let end: number;
+    if (quoted) {
+      start = eq + 2;
+      let q = text.indexOf('"', start);
       while (q > 0 && text.charCodeAt(q - 1) === 92 && text.charCodeAt(q - 2) !== 92)
         q = text.indexOf('"', q + 1);
-      const end = q < 0 ? n : q;
-      value = text.slice(j, end);
-      if (value.includes('\\')) value = value.replaceAll('\\"', '"').replaceAll('\\\\', '\\');
-      j = end + 1;
-      i = j;
+      end = q < 0 ? n : q;
+      i = end + 1;
     } else {
-      const sp = text.indexOf(' ', eq + 1);
-      const end = sp < 0 ? n : sp;
-      value = text.slice(eq + 1, end);
+      start = eq + 1;
+      const sp = text.indexOf(' ', start);
+      end = sp < 0 ? n : sp;
       i = end;
     }
-    if (key !== '' && !out.has(key)) out.set(key, value);
+    pair(keyAt, eq, start, end, quoted);
   }
+}
+
+function valueAt(text: string, start: number, end: number, quoted: boolean): string {
+  const value = text.slice(start, end);
+  return quoted && value.includes('\\') ? value.replaceAll('\\"', '"').replaceAll('\\\\', '\\') : value;
+}
+
+/** key=value / key="quoted value" pairs from `from` on; the first occurrence of a key wins. */
+export function parseKv(text: string, from: number): Map<string, string> {
+  const out = new Map<string, string>();
+  scanKv(text, from, (keyAt, eq, start, end, quoted) => {
+    const key = text.slice(keyAt, eq);
+    if (key !== '' && !out.has(key)) out.set(key, valueAt(text, start, end, quoted));
+  });
   return out;
+}
+
+/** parseKv for the keys this parser maps only, into an object of one shape for every line. */
+function readFields(text: string, from: number): Fields {
+  const f = newFields();
+  scanKv(text, from, (keyAt, eq, start, end, quoted) => {
+    const key = mapped(text, keyAt, eq) as Key | undefined;
+    if (key !== undefined && f[key] === undefined) f[key] = valueAt(text, start, end, quoted);
+  });
+  return f;
 }
 
 /** The event time in UTC: eventtime, else date+time(+tz); null when the line has neither. */
 function eventTime(f: Fields): Date | null {
-  const et = f.get('eventtime');
+  const et = f.eventtime;
   if (et && /^\d{9,19}$/.test(et)) {
     const len = et.length;
     const ms =
@@ -439,10 +541,10 @@ function eventTime(f: Fields): Date | null {
     const d = new Date(ms);
     if (valid(d)) return d;
   }
-  const date = f.get('date');
-  const time = f.get('time');
+  const date = f.date;
+  const time = f.time;
   if (date && time && /^\d{4}-\d{2}-\d{2}$/.test(date) && /^\d{2}:\d{2}:\d{2}$/.test(time)) {
-    const tz = f.get('tz');
+    const tz = f.tz;
     const zone = tz && /^[+-]\d{2}:?\d{2}$/.test(tz) ? tz : '';
     const d = isoTimestamp(`${date}T${time}${zone}`);
     if (d && valid(d)) return d;

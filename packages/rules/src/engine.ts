@@ -93,6 +93,8 @@ export class Engine {
   private readonly groupGetters: Getter[][][];
   private readonly temporal: boolean[];
   private readonly lone: boolean[];
+  /** per correlation and ref: the refs naming the same rule, ascending (a rule may be listed twice) */
+  private readonly sameRefs: number[][][];
   private readonly detectionStats: { matches: number; alerts: number; late: number }[];
   private readonly correlationStats: { matches: number; alerts: number; late: number; evictions: number }[];
   // per event: which correlations were fed, and the group keys built, by grouping signature
@@ -105,7 +107,9 @@ export class Engine {
   /** the ident of the key groupKey built last */
   private ident: string[] | null = null;
   private readonly matched: Int32Array;
+  /** the event's correlation inputs so far, FEED slots each, in scratch[0, nFeeds) (kept allocated) */
   private readonly scratch: (number | string | undefined)[] = [];
+  private nFeeds = 0;
   private scratchIdents: (string[] | null)[] | null = null;
   private readonly parts: string[] = [];
 
@@ -125,6 +129,9 @@ export class Engine {
     this.groupGetters = rules.correlations.map((c) => c.groupFields.map((fs) => fs.map(getter)));
     this.temporal = rules.correlations.map((c) => c.type === 'temporal' || c.type === 'temporal_ordered');
     this.lone = rules.correlations.map(keepsLone);
+    this.sameRefs = rules.correlations.map((c) =>
+      c.refs.map((r) => c.refs.flatMap((other, i) => (other === r ? [i] : []))),
+    );
     this.detectionStats = rules.detections.map(() => ({ matches: 0, alerts: 0, late: 0 }));
     this.correlationStats = rules.correlations.map(() => ({ matches: 0, alerts: 0, late: 0, evictions: 0 }));
     this.fedAt = new Float64Array(rules.correlations.length);
@@ -164,7 +171,7 @@ export class Engine {
     const part = this.partition(p);
     const seq = ++this.eventSeq;
     const feeds = this.scratch;
-    feeds.length = 0;
+    this.nFeeds = 0;
     this.scratchIdents = null;
     let matched = 0;
     const n = this.prefilter.candidates(event);
@@ -188,12 +195,13 @@ export class Engine {
     } finally {
       endPass();
     }
-    if (feeds.length > 0) {
+    const nf = this.nFeeds;
+    if (nf > 0) {
       const pending: Pending = {
         ts,
         id: event.event.id,
         tenant: event.organization.id,
-        feeds: feeds.slice(),
+        feeds: feeds.slice(0, nf),
         idents: this.scratchIdents,
       };
       if (
@@ -202,7 +210,7 @@ export class Engine {
       ) {
         out.late.push(event);
         for (let k = 0; k < matched; k++) this.detectionStats[this.matched[k]!]!.late++;
-        for (let j = 0; j < feeds.length; j += FEED) this.correlationStats[feeds[j] as number]!.late++;
+        for (let j = 0; j < nf; j += FEED) this.correlationStats[feeds[j] as number]!.late++;
       } else part.buffer.push(pending);
     }
     if (ts > part.maxTs) part.maxTs = ts;
@@ -238,7 +246,7 @@ export class Engine {
   ): void {
     if (this.fedAt[ci] === seq) {
       if (!this.temporal[ci]) return; // counted once per event
-      for (let j = 0; j < feeds.length; j += FEED) if (feeds[j] === ci && feeds[j + 1] === ref) return;
+      for (let j = 0; j < this.nFeeds; j += FEED) if (feeds[j] === ci && feeds[j + 1] === ref) return;
     }
     const sig = this.signatureOf[ci]![ref]!;
     let key: string | null;
@@ -256,11 +264,16 @@ export class Engine {
     if (key === null) return; // no value to group on: the event belongs to no group
     const value = this.valueOf(ci, event);
     if (value === null) return;
+    const j = this.nFeeds;
     if (ident !== null || this.scratchIdents !== null) {
-      this.scratchIdents ??= new Array(feeds.length / FEED).fill(null);
+      this.scratchIdents ??= new Array(j / FEED).fill(null);
       this.scratchIdents.push(ident);
     }
-    feeds.push(ci, ref, key, value);
+    feeds[j] = ci;
+    feeds[j + 1] = ref;
+    feeds[j + 2] = key;
+    feeds[j + 3] = value;
+    this.nFeeds = j + FEED;
     this.fedAt[ci] = seq;
   }
 
@@ -442,12 +455,7 @@ export class Engine {
       return;
     }
     g.times.push(ts);
-    if (g.vals && value !== undefined) g.vals.push(value);
-    if (g.distinct && value !== undefined) {
-      const k = String(value);
-      g.distinct.set(k, (g.distinct.get(k) ?? 0) + 1);
-    }
-    if (typeof value === 'number') g.sum += value;
+    if (value !== undefined) g.addValue(value);
     evict(g, ts - c.timespanMs);
     // one pending expiry per group: the oldest input's; each firing schedules the next
     if (c.evaluateOnExpiry && g.expiryAt === null) {
@@ -478,7 +486,7 @@ export class Engine {
       while (times.length > 0 && times[0]! <= ts - keep) times.shift();
     }
     // a rule listed twice in a temporal_ordered correlation advances one step per event
-    const refs = c.refs.map((r, i) => (r === c.refs[ref] ? i : -1)).filter((i) => i >= 0);
+    const refs = this.sameRefs[ci]![ref]!;
     for (const r of refs) g.perRef![r]!.push(ts);
     if (ts < g.suppressedUntil && g.episode) {
       const last = (g.recentNext + MAX_EVIDENCE_IDS - 1) % MAX_EVIDENCE_IDS;
@@ -487,7 +495,8 @@ export class Engine {
     }
     if (c.type === 'temporal_ordered') {
       const chain = g.chain!;
-      for (const r of [...refs].sort((a, b) => b - a)) {
+      for (let k = refs.length - 1; k >= 0; k--) {
+        const r = refs[k]!;
         if (r === 0) chain[0] = ts;
         else if (chain[r - 1]! > ts - span) chain[r] = Math.max(chain[r]!, chain[r - 1]!);
       }
@@ -572,7 +581,13 @@ export class Engine {
       revision: 0,
     };
     if (c.standalone) alerts.push(cloneAlert(alert));
-    g.episode = { alert, lastEmit: t, dirty: false, values: distinct ? new Set(distinct) : null };
+    g.episode = {
+      alert,
+      lastEmit: t,
+      lastSeen: null,
+      dirty: false,
+      values: distinct ? new Set(distinct) : null,
+    };
     g.suppressedUntil = t + c.suppressMs;
     if (c.suppressMs > 0) this.schedule(part, g.suppressedUntil, ci, key, 'suppress_end');
     if (c.action === 'reset') {
@@ -610,13 +625,13 @@ export class Engine {
   ): void {
     const a = ep.alert;
     a.event_count++;
-    a.last_seen = new Date(ts).toISOString();
+    ep.lastSeen = ts;
     a.evidence.event_ids.push(id);
     if (a.evidence.event_ids.length > MAX_EVIDENCE_IDS) a.evidence.event_ids.shift();
     if (ep.values && value !== undefined && ep.values.size < MAX_EPISODE_VALUES) {
       const v = String(value);
-      if (!ep.values.has(v)) {
-        ep.values.add(v);
+      const size = ep.values.size;
+      if (ep.values.add(v).size !== size) {
         a.distinct_count = ep.values.size;
         if (a.evidence.values.length < MAX_EVIDENCE_VALUES) a.evidence.values.push(v.replaceAll(SEP, ','));
       }
@@ -626,6 +641,7 @@ export class Engine {
   }
 
   private emitRevision(ep: Episode, ts: number): Alert {
+    syncLastSeen(ep);
     ep.alert.revision = (ep.alert.revision ?? 0) + 1;
     ep.alert.detected_at = this.clock(ts).toISOString();
     ep.lastEmit = ts;
@@ -646,10 +662,10 @@ export class Engine {
   private sweep(part: Partition, now: number): void {
     part.groups.forEach((groups, ci) => {
       const c = this.rules.correlations[ci]!;
-      for (const [key, g] of groups) {
+      groups.forEach((g, key) => {
         if (g instanceof Lone) {
           if (g.t <= now - c.timespanMs) groups.delete(key);
-          continue;
+          return;
         }
         if (
           g.latest <= now - c.timespanMs * (c.absenceTerms ? 2 : 1) &&
@@ -657,10 +673,10 @@ export class Engine {
           !g.episode &&
           !(g.anchors && g.anchors.length > 0)
         ) {
-          if (c.evaluateOnExpiry && g.head < g.times.length) continue; // an expiry timer still needs it
+          if (c.evaluateOnExpiry && g.head < g.times.length) return; // an expiry timer still needs it
           groups.delete(key);
         }
-      }
+      });
     });
   }
 
@@ -755,6 +771,13 @@ export class Engine {
       readSnapshot(snapshot, this.rules.correlations, new Partition(this.rules.correlations.length)),
     );
   }
+}
+
+/** Writes a pending last_seen into the episode's alert. */
+function syncLastSeen(ep: Episode): void {
+  if (ep.lastSeen === null) return;
+  ep.alert.last_seen = new Date(ep.lastSeen).toISOString();
+  ep.lastSeen = null;
 }
 
 function detectionAlert(rule: CompiledDetection, event: EcsEvent, detectedAt: Date): Alert {

@@ -12,6 +12,8 @@ export const SEP = '\u001f';
 export interface Episode {
   alert: Alert;
   lastEmit: number;
+  /** event time of the latest update when alert.last_seen does not show it yet (written when the alert is) */
+  lastSeen: number | null;
   dirty: boolean;
   values: Set<string> | null;
 }
@@ -32,15 +34,25 @@ export class Lone {
   }
 }
 
+/** How many inputs in a value_count window carry one value; the inputs point at it, so leaving needs no lookup. */
+export class Tally {
+  readonly key: string;
+  n = 0;
+
+  constructor(key: string) {
+    this.key = key;
+  }
+}
+
 export class Group {
   ident: string[] | null = null;
   /** input times in the window, ascending; items before `head` are gone */
   times: number[] = [];
   head = 0;
-  /** value per input (value_* types), parallel to times */
-  vals: (string | number)[] | null;
+  /** value per input (value_* types; value_count: its tally), parallel to times */
+  vals: (number | Tally)[] | null;
   /** value → inputs in the window carrying it (value_count) */
-  distinct: Map<string, number> | null;
+  distinct: Map<string, Tally> | null;
   sum = 0;
   /** temporal types: input times per ref */
   perRef: number[][] | null;
@@ -68,15 +80,32 @@ export class Group {
     this.latest = latest;
   }
 
+  /** Adds an input's value (value_* types) to the window, after its time. */
+  addValue(v: string | number): void {
+    if (this.distinct) {
+      const k = String(v);
+      let t = this.distinct.get(k);
+      if (t === undefined) {
+        t = new Tally(k);
+        this.distinct.set(k, t);
+      }
+      t.n++;
+      this.vals!.push(t);
+      return;
+    }
+    if (typeof v === 'number') {
+      this.vals?.push(v);
+      this.sum += v;
+    }
+  }
+
   /** The same state as a Lone's (its one input added to a fresh group). */
   static of(c: CompiledCorrelation, lone: Lone): Group {
     const g = new Group(c, lone.t);
     g.ident = lone.ident;
     g.times.push(lone.t);
     const v = lone.value;
-    if (g.vals && v !== undefined) g.vals.push(v);
-    if (g.distinct && v !== undefined) g.distinct.set(String(v), 1);
-    if (typeof v === 'number') g.sum += v;
+    if (v !== undefined) g.addValue(v);
     g.recentIds.push(lone.id);
     g.recentTs.push(lone.t);
     g.recentNext = 1;
@@ -111,12 +140,7 @@ export function evict(g: Group, cutoff: number): void {
     if (g.vals) {
       const v = g.vals[g.head]!;
       if (typeof v === 'number') g.sum -= v;
-      if (g.distinct) {
-        const k = String(v);
-        const n = g.distinct.get(k)! - 1;
-        if (n === 0) g.distinct.delete(k);
-        else g.distinct.set(k, n);
-      }
+      else if (--v.n === 0) g.distinct!.delete(v.key);
     }
     g.head++;
   }

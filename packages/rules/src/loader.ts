@@ -437,7 +437,13 @@ function compileThreshold(condition: Record<string, unknown>): {
   if (field !== undefined && !fields)
     throw new Error('condition.field must be a field name or a list of them');
   return {
-    threshold: { test: (n) => tests.every((t) => t(n)), text: parts.join(' and ') },
+    threshold: {
+      test: (n) => {
+        for (const t of tests) if (!t(n)) return false;
+        return true;
+      },
+      text: parts.join(' and '),
+    },
     fields,
     percentile: percentile as number | undefined,
   };

@@ -96,19 +96,24 @@ export function compileFieldCondition(key: string, raw: unknown): FieldCondition
   const eqs = compiled.flatMap((c) => (c.eq ? [c.eq] : []));
   const others = compiled.flatMap((c) => (c.eq ? [] : [c.test]));
   const tests = eqs.length > 0 ? [equalityTest(eqs), ...others] : others;
-  const test: ValueTest = tests.length === 1 ? tests[0]! : (x) => tests.some((t) => t(x));
+  const test: ValueTest =
+    tests.length === 1
+      ? tests[0]!
+      : (x) => {
+          for (const t of tests) if (t(x)) return true;
+          return false;
+        };
   return {
-    match: (e) => {
-      const v = get(e);
-      return Array.isArray(v) ? v.some((x) => test(x)) : test(v);
-    },
+    match: (e) => anyElement(get(e), test),
     keys: others.length === 0 ? eqs.map(keyOfEq) : null,
   };
 }
 
 /** An event value that is a list matches when any element does. */
 function anyElement(v: FieldValue, test: ValueTest): boolean {
-  return Array.isArray(v) ? v.some((x) => test(x)) : test(v);
+  if (!Array.isArray(v)) return test(v);
+  for (const x of v) if (test(x)) return true;
+  return false;
 }
 
 /** Equality with any of several values: String(v) exactly, or lower-cased (same length, as Sigma's case folding here requires). */

@@ -92,7 +92,11 @@ export class Prefilter {
 
   private add(byKey: Map<string, number[]>, x: FieldValue, n: number): number {
     if (x === undefined || x === null) return n;
-    const list = byKey.get(matchKey(x));
+    // keys are lower-cased: a value that is already (most are) needs no lower-cased copy
+    let list: number[] | undefined;
+    if (typeof x === 'string') list = byKey.get(x) ?? (hasUpper(x) ? byKey.get(x.toLowerCase()) : undefined);
+    else if (typeof x === 'number' && Number.isSafeInteger(x)) list = byKey.get(String(x));
+    else list = byKey.get(matchKey(x));
     if (!list) return n;
     for (const i of list) {
       if (this.seen[i] === this.stamp) continue;
@@ -101,4 +105,13 @@ export class Prefilter {
     }
     return n;
   }
+}
+
+/** Whether lower-casing could change the string: an ASCII capital, or anything beyond ASCII. */
+function hasUpper(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c > 127) return true;
+  }
+  return false;
 }

@@ -3,7 +3,16 @@
 // every field, so a damaged or foreign checkpoint is refused with a reason instead of
 // leaving state that fails later; rules that no longer exist (or changed) are dropped.
 import type { Alert } from '@soc/schema';
-import { Group, type GroupState, identOf, Lone, MAX_EVIDENCE_IDS, SEP } from './group.ts';
+import {
+  type Episode,
+  Group,
+  type GroupState,
+  identOf,
+  Lone,
+  MAX_EVIDENCE_IDS,
+  SEP,
+  Tally,
+} from './group.ts';
 import { FEED, type Partition, type Pending, type Timer, type TimerKind } from './partition.ts';
 import type { CompiledCorrelation } from './types.ts';
 
@@ -57,8 +66,8 @@ function groupJson(c: CompiledCorrelation, key: string, s: GroupState): unknown 
     values,
     times: g.times,
     head: g.head,
-    vals: g.vals,
-    distinct: g.distinct ? [...g.distinct] : null,
+    vals: g.vals?.map((v) => (typeof v === 'number' ? v : v.key)) ?? null,
+    distinct: g.distinct ? [...g.distinct.values()].map((t) => [t.key, t.n]) : null,
     sum: g.sum,
     perRef: g.perRef,
     chain: g.chain?.map(finite) ?? null,
@@ -68,9 +77,15 @@ function groupJson(c: CompiledCorrelation, key: string, s: GroupState): unknown 
     recentNext: g.recentNext,
     latest: g.latest,
     suppressedUntil: finite(g.suppressedUntil),
-    episode: g.episode ? { ...g.episode, values: g.episode.values ? [...g.episode.values] : null } : null,
+    episode: g.episode ? episodeJson(g.episode) : null,
     expiryAt: g.expiryAt,
   };
+}
+
+function episodeJson(ep: Episode): unknown {
+  const alert =
+    ep.lastSeen === null ? ep.alert : { ...ep.alert, last_seen: new Date(ep.lastSeen).toISOString() };
+  return { alert, lastEmit: ep.lastEmit, dirty: ep.dirty, values: ep.values ? [...ep.values] : null };
 }
 
 // --- reading, field by field ---
@@ -216,17 +231,23 @@ function readGroup(c: CompiledCorrelation, key: string, r: Json): Group {
   g.ident = sameIdent(c, key, ident) ? null : ident;
   g.times = nums(r['times'], what('times'));
   g.head = int(r['head'], what('head'), 0, g.times.length);
-  if (g.vals) {
-    const vals = list(r['vals'], what('vals'));
-    if (vals.length !== g.times.length) fail(what('vals and times differ in length'));
-    for (const v of vals) if (scalar(v, what('vals[]')) === undefined) fail(what('vals[] is missing'));
-    g.vals = vals as (string | number)[];
-  }
   if (g.distinct) {
     for (const pair of list(r['distinct'], what('distinct'))) {
       const [v, n] = list(pair, what('distinct[]'));
-      g.distinct.set(str(v, what('distinct value')), int(n, what('distinct count'), 1));
+      const t = new Tally(str(v, what('distinct value')));
+      t.n = int(n, what('distinct count'), 1);
+      g.distinct.set(t.key, t);
     }
+  }
+  if (g.vals) {
+    const vals = list(r['vals'], what('vals'));
+    if (vals.length !== g.times.length) fail(what('vals and times differ in length'));
+    g.vals = vals.map((x) => {
+      const v = scalar(x, what('vals[]')) ?? fail(what('vals[] is missing'));
+      if (!g.distinct) return typeof v === 'number' ? v : fail(what('vals[] is not a number'));
+      // an input already gone from the window needs no tally of its own
+      return g.distinct.get(String(v)) ?? new Tally(String(v));
+    });
   }
   g.sum = num(r['sum'], what('sum'));
   if (g.perRef) {
@@ -255,6 +276,7 @@ function readGroup(c: CompiledCorrelation, key: string, r: Json): Group {
     g.episode = {
       alert,
       lastEmit: num(e['lastEmit'], what('episode.lastEmit')),
+      lastSeen: null,
       dirty: e['dirty'],
       values:
         e['values'] === null || e['values'] === undefined

@@ -482,12 +482,14 @@ export class Engine {
   ): void {
     const span = c.timespanMs;
     const keep = c.absenceTerms ? 2 * span : span;
-    for (const times of g.perRef!) {
+    const perRef = g.perRef!;
+    for (let r = 0; r < perRef.length; r++) {
+      const times = perRef[r]!;
       while (times.length > 0 && times[0]! <= ts - keep) times.shift();
     }
     // a rule listed twice in a temporal_ordered correlation advances one step per event
     const refs = this.sameRefs[ci]![ref]!;
-    for (const r of refs) g.perRef![r]!.push(ts);
+    for (let k = 0; k < refs.length; k++) perRef[refs[k]!]!.push(ts);
     if (ts < g.suppressedUntil && g.episode) {
       const last = (g.recentNext + MAX_EVIDENCE_IDS - 1) % MAX_EVIDENCE_IDS;
       this.updateEpisode(g.episode, ts, g.recentIds[last]!, undefined, c.standalone ? alerts : []);

@@ -116,24 +116,50 @@ function anyElement(v: FieldValue, test: ValueTest): boolean {
   return false;
 }
 
-/** Equality with any of several values: String(v) exactly, or lower-cased (same length, as Sigma's case folding here requires). */
+/** The numbers whose string form (lower-cased too, for the lower-cased values) is one of these. */
+export function numbersMatching(exact: Iterable<string>, lower: Iterable<string>): Set<number> {
+  const out = new Set<number>();
+  const canonical = (s: string) => {
+    const n = Number(s);
+    if (s !== '' && String(n) === s) out.add(n);
+  };
+  for (const s of exact) canonical(s);
+  for (const w of lower) {
+    canonical(w);
+    if (w === 'infinity') out.add(Number.POSITIVE_INFINITY);
+    if (w === '-infinity') out.add(Number.NEGATIVE_INFINITY);
+    if (w === 'nan') out.add(Number.NaN);
+  }
+  return out;
+}
+
+/**
+ * Equality with any of several values: String(v) exactly, or lower-cased (same length, as
+ * Sigma's case folding here requires). A number is looked up as a number (no string made).
+ */
 function equalityTest(eqs: Equality[]): ValueTest {
   const exact = new Set(eqs.flatMap((q) => (q.exact === undefined ? [] : [q.exact])));
   const lower = new Set(eqs.flatMap((q) => (q.lower === undefined ? [] : [q.lower])));
   const lengths = new Set([...lower].map((w) => w.length));
+  const numbers = numbersMatching(exact, lower);
   if (exact.size === 1 && lower.size === 0) {
     const want = [...exact][0]!;
-    return (v) => v !== undefined && v !== null && (typeof v === 'string' ? v : String(v)) === want;
+    return (v) => {
+      if (typeof v === 'number') return numbers.has(v);
+      return v !== undefined && v !== null && (typeof v === 'string' ? v : String(v)) === want;
+    };
   }
   if (exact.size === 0 && lower.size === 1) {
     const want = [...lower][0]!;
     return (v) => {
+      if (typeof v === 'number') return numbers.has(v);
       if (v === undefined || v === null) return false;
       const s = typeof v === 'string' ? v : String(v);
       return s.length === want.length && s.toLowerCase() === want; // cheap miss before lower-casing
     };
   }
   return (v) => {
+    if (typeof v === 'number') return numbers.has(v);
     if (v === undefined || v === null) return false;
     const s = typeof v === 'string' ? v : String(v);
     if (exact.has(s)) return true;

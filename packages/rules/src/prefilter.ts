@@ -4,12 +4,20 @@
 // best; an event is run only against the rules filed under its own values, plus the
 // rules that require nothing indexable, in rule order.
 import { type FieldValue, type Getter, getter } from './fields.ts';
-import { matchKey } from './modifiers.ts';
+import { matchKey, numbersMatching } from './modifiers.ts';
 import type { CompiledDetection } from './types.ts';
 
 interface IndexedField {
   get: Getter;
   byKey: Map<string, number[]>;
+  /** the same lists for numbers, by the numbers whose string form is the key */
+  byNumber: Map<number, number[]>;
+}
+
+function file<K>(map: Map<K, number[]>, k: K, i: number): void {
+  const list = map.get(k);
+  if (list) list.push(i);
+  else map.set(k, [i]);
 }
 
 export class Prefilter {
@@ -50,14 +58,13 @@ export class Prefilter {
       }
       let f = byField.get(best);
       if (!f) {
-        f = { get: getter(best), byKey: new Map() };
+        f = { get: getter(best), byKey: new Map(), byNumber: new Map() };
         byField.set(best, f);
         this.fields.push(f);
       }
       for (const k of d.requires!.get(best)!) {
-        const list = f.byKey.get(k);
-        if (list) list.push(i);
-        else f.byKey.set(k, [i]);
+        file(f.byKey, k, i);
+        for (const n of numbersMatching([k], [k])) file(f.byNumber, n, i);
       }
     });
   }
@@ -74,8 +81,8 @@ export class Prefilter {
     }
     for (const f of this.fields) {
       const v = f.get(event);
-      if (Array.isArray(v)) for (const x of v) n = this.add(f.byKey, x, n);
-      else n = this.add(f.byKey, v, n);
+      if (Array.isArray(v)) for (let k = 0; k < v.length; k++) n = this.add(f, v[k], n);
+      else n = this.add(f, v, n);
     }
     // `always` is ascending; insert the others in place (few per event)
     for (let k = this.always.length; k < n; k++) {
@@ -90,13 +97,14 @@ export class Prefilter {
     return n;
   }
 
-  private add(byKey: Map<string, number[]>, x: FieldValue, n: number): number {
+  private add(f: IndexedField, x: FieldValue, n: number): number {
     if (x === undefined || x === null) return n;
     // keys are lower-cased: a value that is already (most are) needs no lower-cased copy
     let list: number[] | undefined;
-    if (typeof x === 'string') list = byKey.get(x) ?? (hasUpper(x) ? byKey.get(x.toLowerCase()) : undefined);
-    else if (typeof x === 'number' && Number.isSafeInteger(x)) list = byKey.get(String(x));
-    else list = byKey.get(matchKey(x));
+    if (typeof x === 'string')
+      list = f.byKey.get(x) ?? (hasUpper(x) ? f.byKey.get(x.toLowerCase()) : undefined);
+    else if (typeof x === 'number') list = f.byNumber.get(x);
+    else list = f.byKey.get(matchKey(x));
     if (!list) return n;
     for (const i of list) {
       if (this.seen[i] === this.stamp) continue;

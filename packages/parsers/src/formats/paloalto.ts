@@ -126,6 +126,11 @@ const THREAT = {
   hiResTime: 107,
 } as const;
 
+/** The columns this parser reads (of either log type). */
+const READ = new Uint8Array(256);
+for (const column of [...Object.values(C), ...Object.values(TRAFFIC), ...Object.values(THREAT)])
+  READ[column] = 1;
+
 /** Every other PAN-OS log type: recognised, but not mapped by this parser. */
 const OTHER_TYPES = [
   ',SYSTEM,',
@@ -232,7 +237,7 @@ export const paloaltoParser: Parser = {
     const start =
       Math.max(line.lastIndexOf(' ', receiveComma - 1), line.lastIndexOf('>', receiveComma - 1)) + 1;
     const headerText = line.slice(0, start).trim();
-    const fields = splitCsv(line.slice(start));
+    const fields = splitCsv(line.slice(start), READ);
     if (!fields) return fail('syntax', 'PAN-OS CSV: unterminated quoted field');
     if (fields.length <= C.action)
       return fail('syntax', `PAN-OS CSV: ${fields.length} columns, expected at least 31`);
@@ -464,9 +469,13 @@ function validDate(d: Date): boolean {
   return Number.isFinite(t) && t >= 0 && t < 253402300800000; // 1970 .. 9999
 }
 
-/** Splits one CSV record; "..." quotes fields holding commas, "" is a literal quote. */
-export function splitCsv(text: string): string[] | null {
-  if (!text.includes('"')) return text.split(',');
+/**
+ * Splits one CSV record; "..." quotes fields holding commas, "" is a literal quote. With
+ * `read`, a record without quotes keeps only the columns marked in it (the others are
+ * undefined): most of a PAN-OS record is never read.
+ */
+export function splitCsv(text: string, read?: Uint8Array): (string | undefined)[] | null {
+  if (!text.includes('"')) return read ? splitColumns(text, read) : text.split(',');
   const out: string[] = [];
   const n = text.length;
   let i = 0;
@@ -501,6 +510,18 @@ export function splitCsv(text: string): string[] | null {
       out.push(text.slice(i, c));
       i = c + 1;
     }
+  }
+}
+
+function splitColumns(text: string, read: Uint8Array): (string | undefined)[] {
+  const out: (string | undefined)[] = [];
+  let i = 0;
+  for (let column = 0; ; column++) {
+    const comma = text.indexOf(',', i);
+    const end = comma < 0 ? text.length : comma;
+    out.push(read[column] === 1 ? text.slice(i, end) : undefined);
+    if (comma < 0) return out;
+    i = comma + 1;
   }
 }
 

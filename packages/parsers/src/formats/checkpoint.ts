@@ -59,6 +59,7 @@ import {
   isIp,
   isoString,
   isoTimestamp,
+  keyFinder,
   natEndpoint,
   toCount,
   toPort,
@@ -68,7 +69,91 @@ import {
 import { splitSyslogHeader } from '../syslog-header.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
 
-type Fields = Map<string, string>;
+/** the keys this parser maps (Fields is typed by them, so reading any other key does not compile) */
+const KEYS = [
+  'ProductName',
+  'action',
+  'additional_info',
+  'administrator',
+  'app_category',
+  'appi_name',
+  'attack',
+  'attack_info',
+  'audit_status',
+  'bytes',
+  'categories',
+  'client_inbound_bytes',
+  'client_inbound_packets',
+  'client_outbound_bytes',
+  'client_outbound_packets',
+  'comment',
+  'conn_direction',
+  'description',
+  'drop_reason',
+  'dst',
+  'dst_machine_name',
+  'dst_user_name',
+  'elapsed',
+  'file_name',
+  'hostname',
+  'http_host',
+  'ifdir',
+  'ifname',
+  'inzone',
+  'loguid',
+  'malware_action',
+  'malware_family',
+  'malware_rule_id',
+  'matched_category',
+  'method',
+  'operation',
+  'operation_results',
+  'origin',
+  'originsicname',
+  'outzone',
+  'packets',
+  'product',
+  'protection_id',
+  'protection_name',
+  'protection_type',
+  'proto',
+  'reason',
+  'received_bytes',
+  'resource',
+  'rule',
+  'rule_name',
+  'rule_uid',
+  's_port',
+  'sent_bytes',
+  'service',
+  'service_id',
+  'severity',
+  'sport_svc',
+  'src',
+  'src_machine_name',
+  'src_user_name',
+  'start_time',
+  'status',
+  'subject',
+  'svc',
+  'sys_message',
+  'tcp_packet_out_of_state',
+  'time',
+  'user',
+  'user_agent',
+  'verdict',
+  'xlatedport',
+  'xlatedport_svc',
+  'xlatedst',
+  'xlatesport',
+  'xlatesport_svc',
+  'xlatesrc',
+  'file_md5',
+  'file_sha1',
+  'file_sha256',
+] as const;
+type Fields = Map<(typeof KEYS)[number], string>;
+const mapped = keyFinder(KEYS);
 
 type Blade =
   | 'firewall'
@@ -177,7 +262,7 @@ export const checkpointParser: Parser = {
   parse(line, ctx): ParseResult {
     if (line.trim() === '') return fail('empty', 'empty line');
     const header = readHeader(line, ctx.receivedAt);
-    const f = parseFields(header.body);
+    const f = parseFields(header.body, mapped) as Fields | null;
     if (!f) return fail('syntax', 'not a Check Point log: no key:"value", key="value" or key=value| pairs');
     const product = f.get('product') ?? f.get('ProductName');
     if (
@@ -425,8 +510,11 @@ function timestampOf(text: string): Date | undefined {
   return d && valid(d) ? d : undefined;
 }
 
-/** The key/value pairs of the body, in any of the three shapes; null when there are none. */
-export function parseFields(body: string): Fields | null {
+/**
+ * The key/value pairs of the body, in any of the three shapes; null when there are none.
+ * With `only`, just the keys it finds are kept.
+ */
+export function parseFields(body: string, only?: ReturnType<typeof keyFinder>): Map<string, string> | null {
   let text = body.trim();
   if (text.startsWith('- ')) text = text.slice(2).trimStart();
   if (text.charCodeAt(0) !== 91) {
@@ -445,7 +533,8 @@ export function parseFields(body: string): Fields | null {
     if (at >= 0 && sp > at && !text.slice(0, sp).includes('=') && !text.slice(0, sp).includes(':"'))
       text = text.slice(sp + 1);
   }
-  const out: Fields = new Map();
+  const out = new Map<string, string>();
+  let pairs = 0;
   let pipeMode: boolean | undefined;
   const n = text.length;
   let i = 0;
@@ -468,16 +557,17 @@ export function parseFields(body: string): Fields | null {
       i = sp + 1;
       continue;
     }
-    const key = text.slice(i, k);
+    const key = only ? only(text, i, k) : text.slice(i, k);
     let v = k + 1;
     while (v < n && text.charCodeAt(v) === sep) v++; // "sys_message::"
-    let value: string;
+    let start: number;
+    let stop: number;
     if (text.charCodeAt(v) === 34) {
       let q = text.indexOf('"', v + 1);
       while (q > 0 && isEscaped(text, q)) q = text.indexOf('"', q + 1);
       const end = q < 0 ? n : q;
-      value = text.slice(v + 1, end);
-      if (value.includes('\\')) value = unescapeValue(value);
+      start = v + 1;
+      stop = end;
       i = end + 1;
     } else {
       if (pipeMode === undefined) {
@@ -497,13 +587,17 @@ export function parseFields(body: string): Fields | null {
         end++;
       }
       end = Math.min(end, n);
-      value = text.slice(v, end);
-      if (value.includes('\\')) value = unescapeValue(value);
+      start = v;
+      stop = end;
       i = end;
     }
-    if (!out.has(key)) out.set(key, value);
+    pairs++;
+    if (key !== undefined && !out.has(key)) {
+      const value = text.slice(start, stop);
+      out.set(key, value.includes('\\') ? unescapeValue(value) : value);
+    }
   }
-  return out.size > 0 ? out : null;
+  return pairs > 0 ? out : null;
 }
 
 function isEscaped(text: string, at: number): boolean {

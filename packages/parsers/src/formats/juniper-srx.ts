@@ -59,7 +59,16 @@
 //     as UTC, except that an IDP log's epoch-time (exact UTC) is preferred to it. No time at all
 //     gives ctx.receivedAt.
 import type { EcsEvent } from '@soc/schema';
-import { baseEvent, ianaNumber, isIp, isoTimestamp, toCount, toPort, transportName } from '../common.ts';
+import {
+  baseEvent,
+  ianaNumber,
+  isIp,
+  isoTimestamp,
+  keyFinder,
+  toCount,
+  toPort,
+  transportName,
+} from '../common.ts';
 import { splitSyslogHeader } from '../syslog-header.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
 
@@ -129,6 +138,16 @@ function findTag(s: string): Located | undefined {
   return { kind: known ? kind : undefined, name, end };
 }
 
+/**
+ * The parameter names Junos writes (RT_FLOW and RT_IDP): read as these constant strings
+ * rather than new slices, which are cheaper to store as keys. Other names are sliced.
+ */
+const knownParam = keyFinder(
+  'username source-zone-name source-port source-address service-name roles policy-name destination-zone-name destination-port destination-address nat-source-port nat-source-address nat-destination-port nat-destination-address session-id-32 protocol-id packet-incoming-interface nested-application encrypted connection-tag application application-sub-category application-risk application-characteristics application-category src-nat-rule-type src-nat-rule-name nat-connection-tag elapsed-time dst-nat-rule-type dst-nat-rule-name reason threat-severity source-interface-name rulebase-name rule-name repeat-count protocol-name packets-from-server packets-from-client packet-log-id outbound-packets outbound-bytes message message-type inbound-packets inbound-bytes export-id epoch-time destination-interface-name bytes-from-server bytes-from-client attack-name application-name alert action logical-system-name icmp-type'.split(
+    ' ',
+  ),
+);
+
 /** Parses RFC 5424 structured data from `at`; returns the junos@ element's parameters and the end. */
 function structuredData(s: string, at: number): { fields?: Fields; end: number } | undefined {
   if (s[at] === '-') return { end: at + 1 };
@@ -148,7 +167,7 @@ function structuredData(s: string, at: number): { fields?: Fields; end: number }
       }
       const eq = s.indexOf('="', i);
       if (eq < 0) return undefined;
-      const key = s.slice(i, eq);
+      const key = knownParam(s, i, eq) ?? s.slice(i, eq);
       let j = eq + 2;
       let escaped = false;
       for (;;) {

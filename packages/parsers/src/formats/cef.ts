@@ -53,6 +53,7 @@ import {
   isIp,
   isoString,
   isoTimestamp,
+  keyFinder,
   toCount,
   toPort,
   transportName,
@@ -137,7 +138,11 @@ function unescapeValue(v: string): string {
  * key ([A-Za-z0-9_.-]+, at the start or after a space or tab) meets an unescaped "=".
  * The first occurrence of a key wins.
  */
-export function parseSpacedPairs(s: string, escapes: boolean): Map<string, string> {
+export function parseSpacedPairs(
+  s: string,
+  escapes: boolean,
+  only?: ReturnType<typeof keyFinder>,
+): Map<string, string> {
   const starts: number[] = [];
   const eqs: number[] = [];
   let i = s.indexOf('=');
@@ -157,8 +162,8 @@ export function parseSpacedPairs(s: string, escapes: boolean): Map<string, strin
   }
   const out = new Map<string, string>();
   for (let n = 0; n < starts.length; n++) {
-    const key = s.slice(starts[n]!, eqs[n]!);
-    if (out.has(key)) continue;
+    const key = only ? only(s, starts[n]!, eqs[n]!) : s.slice(starts[n]!, eqs[n]!);
+    if (key === undefined || out.has(key)) continue;
     const raw = s.slice(eqs[n]! + 1, n + 1 < starts.length ? starts[n + 1]! : s.length).trim();
     out.set(key, escapes ? unescapeValue(raw) : raw);
   }
@@ -482,8 +487,65 @@ function splitHeader(body: string, count: number): { fields: string[]; rest: str
 }
 
 /** csNLabel/csN and cnNLabel/cnN extension keys */
-const CUSTOM_STRINGS = [1, 2, 3, 4, 5, 6].map((n) => [`cs${n}Label`, `cs${n}`] as const);
-const CUSTOM_NUMBERS = [1, 2, 3].map((n) => [`cn${n}Label`, `cn${n}`] as const);
+const CUSTOM_STRINGS = [
+  ['cs1Label', 'cs1'],
+  ['cs2Label', 'cs2'],
+  ['cs3Label', 'cs3'],
+  ['cs4Label', 'cs4'],
+  ['cs5Label', 'cs5'],
+  ['cs6Label', 'cs6'],
+] as const;
+const CUSTOM_NUMBERS = [
+  ['cn1Label', 'cn1'],
+  ['cn2Label', 'cn2'],
+  ['cn3Label', 'cn3'],
+] as const;
+/** the extension keys this parser maps (`get` takes only these) */
+const EXTENSION_KEYS = [
+  'act',
+  'app',
+  'c6a2',
+  'c6a3',
+  'cat',
+  'catdt',
+  'destinationTranslatedAddress',
+  'destinationTranslatedPort',
+  'deviceDirection',
+  'deviceInboundInterface',
+  'deviceOutboundInterface',
+  'dhost',
+  'dmac',
+  'dpt',
+  'dst',
+  'dtz',
+  'duser',
+  'dvchost',
+  'fname',
+  'in',
+  'msg',
+  'out',
+  'outcome',
+  'proto',
+  'reason',
+  'request',
+  'requestClientApplication',
+  'requestContext',
+  'requestMethod',
+  'shost',
+  'smac',
+  'sourceTranslatedAddress',
+  'sourceTranslatedPort',
+  'spt',
+  'src',
+  'suser',
+  'end',
+  'rt',
+  'start',
+  ...CUSTOM_STRINGS.flat(),
+  ...CUSTOM_NUMBERS.flat(),
+] as const;
+type ExtensionKey = (typeof EXTENSION_KEYS)[number];
+const mappedExtension = keyFinder(EXTENSION_KEYS);
 const RULE_ID_LABEL = /(?:rule|policy|acl)(?:id|uid|uuid|number)$/;
 const RULE_NAME_LABEL = /(?:rule|policy|acl|accesslist)(?:name)?$/;
 const IDS_DEVICE = /\b(?:ids|ips|intrusion)\b/i;
@@ -513,8 +575,8 @@ export const cefParser: Parser = {
     ];
     if (!/^\d{1,3}(?:\.\d{1,3})?$/.test(version.trim()))
       return fail('syntax', `CEF version "${version.slice(0, 20)}" is not a number`);
-    const ext = parseSpacedPairs(header.rest, true);
-    const get = (k: string) => {
+    const ext = parseSpacedPairs(header.rest, true, mappedExtension);
+    const get = (k: ExtensionKey) => {
       const v = ext.get(k);
       return v === undefined || v === '' ? undefined : v;
     };
@@ -522,7 +584,7 @@ export const cefParser: Parser = {
 
     const dtz = get('dtz');
     const deviceZone = dtz ? resolveZone(dtz) : null;
-    const timeOf = (k: string) => {
+    const timeOf = (k: ExtensionKey) => {
       const v = get(k);
       return v ? vendorTime(v, ctx.receivedAt, deviceZone) : null;
     };

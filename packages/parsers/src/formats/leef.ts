@@ -41,7 +41,7 @@
 // intrusion, ids, ips, attack, exploit, threat, malware, virus), with rule.id = EventID and
 // rule.category = cat, category ["network","malware"] for malware/virus, else
 // ["network","intrusion_detection"]; otherwise kind "event", category ["network"].
-import { baseEvent, isIp, toCount, toPort } from '../common.ts';
+import { baseEvent, isIp, keyFinder, toCount, toPort } from '../common.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
 import {
   DETECTION_CATEGORY,
@@ -246,14 +246,58 @@ function delimiterOf(spec: string): string | null {
   return code > 0 ? String.fromCharCode(code) : null;
 }
 
-function delimitedPairs(s: string, delimiter: string): Map<string, string> {
+/** the attribute keys this parser maps (`get` takes only these) */
+const KEYS = [
+  'act',
+  'action',
+  'cat',
+  'devTime',
+  'devTimeFormat',
+  'dst',
+  'dstBytes',
+  'dstMAC',
+  'dstPackets',
+  'dstPort',
+  'dstPostNAT',
+  'dstPostNATPort',
+  'dstPreNAT',
+  'dstPreNATPort',
+  'duser',
+  'dvchost',
+  'identHostName',
+  'identSrc',
+  'msg',
+  'proto',
+  'sev',
+  'src',
+  'srcBytes',
+  'srcMAC',
+  'srcPackets',
+  'srcPort',
+  'srcPostNAT',
+  'srcPostNATPort',
+  'srcPreNAT',
+  'srcPreNATPort',
+  'suser',
+  'totalPackets',
+  'url',
+  'usrName',
+] as const;
+const mapped = keyFinder(KEYS);
+const WANTED = new Set<string>(KEYS);
+
+/**
+ * Pairs split on the delimiter; a piece without "=" continues the previous value. With
+ * `only`, just those keys are kept (the pieces continuing another key are dropped with it).
+ */
+function delimitedPairs(s: string, delimiter: string, only?: ReadonlySet<string>): Map<string, string> {
   const out = new Map<string, string>();
   let last: string | undefined;
   for (const piece of s.split(delimiter)) {
     const eq = piece.indexOf('=');
     const key = eq > 0 ? piece.slice(0, eq).trim() : '';
     if (key !== '' && !key.includes(' ')) {
-      if (out.has(key)) {
+      if (out.has(key) || (only && !only.has(key))) {
         last = undefined;
         continue;
       }
@@ -312,9 +356,9 @@ export const leefParser: Parser = {
     }
     const kv =
       delimiter === '\t' && !attrs.includes('\t')
-        ? parseSpacedPairs(attrs, false)
-        : delimitedPairs(attrs, delimiter);
-    const get = (k: string) => {
+        ? parseSpacedPairs(attrs, false, mapped)
+        : delimitedPairs(attrs, delimiter, WANTED);
+    const get = (k: (typeof KEYS)[number]) => {
       const v = kv.get(k);
       return v === undefined || v === '' ? undefined : v;
     };

@@ -4,6 +4,7 @@
 // leaving state that fails later; rules that no longer exist (or changed) are dropped.
 import type { Alert } from '@soc/schema';
 import {
+  cloneAlert,
   type Episode,
   Group,
   type GroupState,
@@ -64,16 +65,16 @@ function groupJson(c: CompiledCorrelation, key: string, s: GroupState): unknown 
   return {
     tenant,
     values,
-    times: g.times,
+    times: g.times.slice(),
     head: g.head,
     vals: g.vals?.map((v) => (typeof v === 'number' ? v : v.key)) ?? null,
     distinct: g.distinct ? [...g.distinct.values()].map((t) => [t.key, t.n]) : null,
     sum: g.sum,
-    perRef: g.perRef,
+    perRef: g.perRef?.map((t) => t.slice()) ?? null,
     chain: g.chain?.map(finite) ?? null,
-    anchors: g.anchors,
-    recentIds: g.recentIds,
-    recentTs: g.recentTs,
+    anchors: g.anchors?.slice() ?? null,
+    recentIds: g.recentIds.slice(),
+    recentTs: g.recentTs.slice(),
     recentNext: g.recentNext,
     latest: g.latest,
     suppressedUntil: finite(g.suppressedUntil),
@@ -84,7 +85,9 @@ function groupJson(c: CompiledCorrelation, key: string, s: GroupState): unknown 
 
 function episodeJson(ep: Episode): unknown {
   const alert =
-    ep.lastSeen === null ? ep.alert : { ...ep.alert, last_seen: new Date(ep.lastSeen).toISOString() };
+    ep.lastSeen === null
+      ? cloneAlert(ep.alert)
+      : { ...cloneAlert(ep.alert), last_seen: new Date(ep.lastSeen).toISOString() };
   return { alert, lastEmit: ep.lastEmit, dirty: ep.dirty, values: ep.values ? [...ep.values] : null };
 }
 
@@ -120,15 +123,16 @@ function str(x: unknown, what: string): string {
 function bound(x: unknown, ifNull: number, what: string): number {
   return x === null || x === undefined ? ifNull : num(x, what);
 }
+/** A copy: the state never shares a list with the snapshot it came from. */
 function nums(x: unknown, what: string): number[] {
   const a = list(x, what);
   for (const v of a) num(v, `${what} item`);
-  return a as number[];
+  return a.slice() as number[];
 }
 function strs(x: unknown, what: string): string[] {
   const a = list(x, what);
   for (const v of a) str(v, `${what} item`);
-  return a as string[];
+  return a.slice() as string[];
 }
 function scalar(x: unknown, what: string): string | number | undefined {
   return x === undefined || typeof x === 'string' ? x : num(x, what);
@@ -300,5 +304,5 @@ function readAlert(a: Json, what: (f: string) => string): Alert {
   const evidence = obj(a['evidence'], what('evidence'));
   strs(evidence['event_ids'], what('evidence.event_ids'));
   strs(evidence['values'], what('evidence.values'));
-  return a as unknown as Alert;
+  return cloneAlert(a as unknown as Alert);
 }

@@ -550,7 +550,7 @@ export class Engine {
     const first = g.perRef
       ? Math.min(...g.perRef.flat().filter((x) => x > t - c.timespanMs), t)
       : (g.times[g.head] ?? t);
-    const distinct = g.distinct ? [...g.distinct.keys()] : null;
+    const distinct = g.distinct;
     const value =
       c.type === 'value_sum' || c.type === 'value_avg' || c.type === 'value_percentile'
         ? measure(c, g)
@@ -573,11 +573,11 @@ export class Engine {
       last_seen: windowEnd,
       detected_at: this.clock(t).toISOString(),
       event_count: Math.max(1, count),
-      ...(distinct ? { distinct_count: distinct.length } : {}),
+      ...(distinct ? { distinct_count: distinct.size } : {}),
       ...(value !== undefined && Number.isFinite(value) ? { value } : {}),
       evidence: {
         event_ids: recentIn(g, t - c.timespanMs),
-        values: distinct ? distinct.slice(0, MAX_EVIDENCE_VALUES).map((v) => v.replaceAll(SEP, ',')) : [],
+        values: distinct ? firstKeys(distinct, MAX_EVIDENCE_VALUES).map((v) => v.replaceAll(SEP, ',')) : [],
       },
       status: 'open',
       revision: 0,
@@ -588,7 +588,7 @@ export class Engine {
       lastEmit: t,
       lastSeen: null,
       dirty: false,
-      values: distinct ? new Set(distinct) : null,
+      values: distinct ? new Set(distinct.keys()) : null,
     };
     g.suppressedUntil = t + c.suppressMs;
     if (c.suppressMs > 0) this.schedule(part, g.suppressedUntil, ci, key, 'suppress_end');
@@ -748,7 +748,7 @@ export class Engine {
         window_ms: c.timespanMs,
         measure: g.perRef ? g.perRef.map((t) => t.length) : measure(c, g),
         inputs_in_window: g.perRef ? g.perRef.flat().length : g.times.length - g.head,
-        distinct_values: g.distinct ? [...g.distinct.keys()].slice(0, MAX_EVIDENCE_VALUES) : undefined,
+        distinct_values: g.distinct ? firstKeys(g.distinct, MAX_EVIDENCE_VALUES) : undefined,
         latest_input: new Date(g.latest).toISOString(),
         suppressed_until: Number.isFinite(g.suppressedUntil)
           ? new Date(g.suppressedUntil).toISOString()
@@ -773,6 +773,16 @@ export class Engine {
       readSnapshot(snapshot, this.rules.correlations, new Partition(this.rules.correlations.length)),
     );
   }
+}
+
+/** The first n keys of a map, in insertion order. */
+function firstKeys(m: Map<string, unknown>, n: number): string[] {
+  const out: string[] = [];
+  for (const k of m.keys()) {
+    if (out.length === n) break;
+    out.push(k);
+  }
+  return out;
 }
 
 /** Writes a pending last_seen into the episode's alert. */

@@ -10,8 +10,9 @@ function reference(value: string | number | boolean, cased: boolean) {
     if (v === undefined || v === null) return false;
     if (typeof value !== 'string') return v === value || String(v) === String(value);
     const s = typeof v === 'string' ? v : String(v);
-    if (s.length !== value.length) return false;
-    return cased ? s === value : s.toLowerCase() === value.toLowerCase();
+    const want = cased ? value : value.toLowerCase();
+    if (s.length !== want.length) return false; // lower-casing may change the length: no match then
+    return (cased ? s : s.toLowerCase()) === want;
   };
 }
 

@@ -262,8 +262,8 @@ function readHeader(line: string, receivedAt: Date): Header | string {
 // ---------------------------------------------------------------------------------------
 // Text forms
 
-/** "ip/port->ip/port" (or with ':' ports for IDP NAT) into keys with the given prefix. */
-function tuple(text: string, into: Fields, src: string, dst: string, sep = '/'): boolean {
+/** "ip/port->ip/port" (or with ':' ports for IDP NAT) into the address and port keys, the NAT ones with `nat`. */
+function tuple(text: string, into: Fields, nat: boolean, sep = '/'): boolean {
   const arrow = text.indexOf('->');
   if (arrow < 0) return false;
   const a = text.slice(0, arrow);
@@ -271,10 +271,11 @@ function tuple(text: string, into: Fields, src: string, dst: string, sep = '/'):
   const ai = a.lastIndexOf(sep);
   const bi = b.lastIndexOf(sep);
   if (ai < 0 || bi < 0) return false;
-  into[`${src}-address`] = a.slice(0, ai);
-  into[`${src}-port`] = a.slice(ai + 1);
-  into[`${dst}-address`] = b.slice(0, bi);
-  into[`${dst}-port`] = b.slice(bi + 1);
+  const { source, destination } = SIDE;
+  into[nat ? source.natAddress : source.address] = a.slice(0, ai);
+  into[nat ? source.natPort : source.port] = a.slice(ai + 1);
+  into[nat ? destination.natAddress : destination.address] = b.slice(0, bi);
+  into[nat ? destination.natPort : destination.port] = b.slice(bi + 1);
   return true;
 }
 
@@ -299,7 +300,7 @@ function flowText(kind: 'create' | 'close' | 'deny', text: string): Fields | str
   }
   const t = body.split(' ').filter((x) => x !== '');
   let k = 0;
-  if (!tuple(t[k++] ?? '', f, 'source', 'destination')) return `${kind}: no source->destination address pair`;
+  if (!tuple(t[k++] ?? '', f, false)) return `${kind}: no source->destination address pair`;
   if (t[k]?.startsWith('0x')) k++;
   f['service-name'] = t[k++] ?? '';
   if (kind === 'deny') {
@@ -322,7 +323,7 @@ function flowText(kind: 'create' | 'close' | 'deny', text: string): Fields | str
     }
     return f;
   }
-  if (!tuple(t[k++] ?? '', f, 'nat-source', 'nat-destination')) return `${kind}: no NAT address pair`;
+  if (!tuple(t[k++] ?? '', f, true)) return `${kind}: no NAT address pair`;
   if (t[k]?.startsWith('0x')) k++;
   // NAT rule types and names (one to six words) precede the protocol id; find the protocol id
   // as the number that is followed by policy, two zones and a numeric session id.
@@ -377,7 +378,7 @@ function idpText(text: string): Fields | string {
   const type = between(text, ', ', ' Attack log');
   if (type) f['message-type'] = type;
   const pair = between(text, '<', '> for ');
-  if (!pair || !tuple(pair, f, 'source', 'destination')) return 'IDP attack log has no <source->destination>';
+  if (!pair || !tuple(pair, f, false)) return 'IDP attack log has no <source->destination>';
   const proto = between(text, '> for ', ' protocol');
   if (proto) f['protocol-name'] = proto;
   const app = between(text, ' application ', ' by rule ');
@@ -403,7 +404,7 @@ function idpText(text: string): Fields | string {
   };
   for (const item of text.slice(attackAt + 10).split(', ')) {
     if (item.startsWith('NAT <')) {
-      tuple(item.slice(5, item.lastIndexOf('>')), f, 'nat-source', 'nat-destination', ':');
+      tuple(item.slice(5, item.lastIndexOf('>')), f, true, ':');
     } else if (item.startsWith('intf:')) {
       // intf:<src zone>:<src if>-><dst zone>:<dst if>
       const [a = '', b = ''] = item.slice(5).split('->');
@@ -428,18 +429,37 @@ function idpText(text: string): Fields | string {
 
 type Endpoint = NonNullable<EcsEvent['source']>;
 
+/** The field names of each side, written out once rather than built per line. */
+const SIDE = {
+  source: {
+    address: 'source-address',
+    port: 'source-port',
+    natAddress: 'nat-source-address',
+    natPort: 'nat-source-port',
+    zone: 'source-zone-name',
+  },
+  destination: {
+    address: 'destination-address',
+    port: 'destination-port',
+    natAddress: 'nat-destination-address',
+    natPort: 'nat-destination-port',
+    zone: 'destination-zone-name',
+  },
+} as const;
+
 function endpoint(f: Fields, side: 'source' | 'destination', ports: boolean): Endpoint | string {
-  const ip = f[`${side}-address`];
+  const keys = SIDE[side];
+  const ip = f[keys.address];
   if (!isIp(ip)) return `${side}-address is not an IP address`;
-  const port = ports ? toPort(f[`${side}-port`]) : undefined;
-  const natIp = f[`nat-${side}-address`];
-  const natPort = ports ? toPort(f[`nat-${side}-port`]) : undefined;
+  const port = ports ? toPort(f[keys.port]) : undefined;
+  const natIp = f[keys.natAddress];
+  const natPort = ports ? toPort(f[keys.natPort]) : undefined;
   const natted =
     isIp(natIp) &&
     natIp !== '0.0.0.0' &&
     natIp !== '::' &&
     (natIp !== ip || (natPort !== undefined && natPort !== port));
-  const zone = value(f[`${side}-zone-name`]);
+  const zone = value(f[keys.zone]);
   return {
     ip,
     port,

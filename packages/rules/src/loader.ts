@@ -11,6 +11,7 @@ import { compileCondition } from './condition.ts';
 import { both, compileMatch, type SharedConditions } from './detection.ts';
 import { UnsupportedError } from './modifiers.ts';
 import { mapDetection, mapField } from './pipelines.ts';
+import { fieldsRead } from './repartition.ts';
 import { parseTimespan } from './timespan.ts';
 import type { CompiledCorrelation, CompiledDetection, RuleLoadError, RuleSet, Threshold } from './types.ts';
 
@@ -175,6 +176,7 @@ function compileRuleDocs(docs: (RawDoc | RuleLoadError)[]): RuleSet {
         line: raw.line,
         match: logsource ? (e) => logsource.match(e) && detect.match(e) : detect.match,
         requires: logsource ? both(logsource.requires, detect.requires) : detect.requires,
+        fields: fieldsRead({ ...mapped.detection, logsource: mapped.conditions }),
         logsource: logsourceSpec,
         riskScore: d.soc?.risk_score,
         standalone: true,

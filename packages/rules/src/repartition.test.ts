@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.ts';
 import { loadRuleDir, loadRuleText } from './loader.ts';
-import { partitionOf, type RuleSplit, route, splitRuleSet } from './repartition.ts';
+import { fieldsRead, partitionOf, project, type RuleSplit, route, splitRuleSet } from './repartition.ts';
 
 const T0 = Date.UTC(2026, 10, 29, 10, 0, 0);
 const STAGE2_LATENESS = 1e15;
@@ -46,6 +46,49 @@ describe('splitRuleSet', () => {
     // without the group field the event is in no group, so it goes nowhere for that unit
     const noObserver = event(0, { src: '198.51.100.7', dst: '10.0.0.5', action: 'deny' });
     expect([...route(split.units, noObserver, 6).values()].flat()).not.toContain('tenant|observer.name');
+  });
+});
+
+describe('what a repartitioned input carries', () => {
+  it('lists the fields a detection reads, modifiers removed', () => {
+    expect(
+      fieldsRead({
+        a: { 'event.action': 'deny', 'destination.ip|cidr': ['10.0.0.0/8'] },
+        b: [{ 'source.port|gt': 1024 }, { 'observer.name|exists': true }],
+        condition: 'a and b',
+      }).sort(),
+    ).toEqual(['destination.ip', 'event.action', 'observer.name', 'source.port']);
+  });
+
+  it('keeps only those fields, nested as in the event', () => {
+    const e = {
+      '@timestamp': 't',
+      event: { id: 'x', original: 'long' },
+      source: { ip: '1.2.3.4', port: 5 },
+      'flat.key': 1,
+    };
+    expect(project(e, ['@timestamp', 'event.id', 'source.ip', 'flat.key', 'missing.field'])).toEqual({
+      '@timestamp': 't',
+      event: { id: 'x' },
+      source: { ip: '1.2.3.4' },
+      'flat.key': 1,
+    });
+    expect(e.event).toEqual({ id: 'x', original: 'long' });
+  });
+
+  it('names every field the repartitioned starter rules read', () => {
+    const split = splitRuleSet(loadRuleDir(join(import.meta.dirname, '..', '..', '..', 'rules')));
+    expect(split.forwardFields).toEqual(
+      expect.arrayContaining([
+        '@timestamp',
+        'event.id',
+        'organization.id',
+        'destination.ip',
+        'observer.name',
+        'source.ip',
+      ]),
+    );
+    expect(split.forwardFields).not.toContain('event.original');
   });
 });
 
@@ -142,7 +185,8 @@ function split(rules: string, events: EcsEvent[], end: number, partitions: numbe
   for (const e of events) {
     out.push(...local.process(e).alerts);
     for (const [q, ids] of route(s.units, e, partitions))
-      for (const id of ids) out.push(...units.get(id)!.process(e, q).alerts);
+      for (const id of ids)
+        out.push(...units.get(id)!.process(project(e, s.forwardFields) as unknown as EcsEvent, q).alerts);
   }
   out.push(...local.advance(end));
   for (const engine of units.values())

@@ -37,7 +37,12 @@ export interface RuleSplit {
   /** detections and the correlations that run where the events are */
   local: RuleSet;
   units: RepartitionUnit[];
+  /** the event fields the units read: all a repartitioned input needs to carry */
+  forwardFields: string[];
 }
+
+/** Fields the engine reads from every input, whatever the rule. */
+const ALWAYS_FORWARDED = ['@timestamp', 'event.id', 'organization.id'];
 
 /** A correlation is local when every input is grouped by tenant and source.ip. */
 export function isLocal(c: CompiledCorrelation): boolean {
@@ -92,7 +97,56 @@ export function splitRuleSet(rules: RuleSet): RuleSplit {
       })),
     };
   });
-  return { local: subset(rules, local, true), units };
+  const forwardFields = new Set(ALWAYS_FORWARDED);
+  for (const u of units) {
+    for (const d of u.rules.detections) for (const f of d.fields) forwardFields.add(f);
+    for (const c of u.rules.correlations) {
+      for (const fields of c.groupFields) for (const f of fields) forwardFields.add(f);
+      for (const f of c.fields ?? []) forwardFields.add(f);
+    }
+  }
+  return { local: subset(rules, local, true), units, forwardFields: [...forwardFields] };
+}
+
+/** The field names a (mapped) Sigma detection's selections read, modifiers removed. */
+export function fieldsRead(detection: Record<string, unknown>): string[] {
+  const fields = new Set<string>();
+  const add = (body: unknown) => {
+    if (Array.isArray(body)) for (const item of body) add(item);
+    else if (body !== null && typeof body === 'object')
+      for (const key of Object.keys(body)) fields.add(key.split('|')[0]!);
+  };
+  for (const [name, body] of Object.entries(detection))
+    if (name !== 'condition' && name !== 'timeframe') add(body);
+  return [...fields];
+}
+
+/**
+ * A copy of the event with only the given fields (dotted paths, nested as in the event; a
+ * literal dotted key is copied too), for repartitioned inputs: they carry what the
+ * second stage's rules read, not the whole event.
+ */
+export function project(event: Record<string, unknown>, fields: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const path of fields) {
+    if (path in event) out[path] = event[path];
+    const parts = path.split('.');
+    let from: unknown = event;
+    let to = out;
+    for (let i = 0; i < parts.length; i++) {
+      if (from === null || typeof from !== 'object' || Array.isArray(from)) break;
+      const key = parts[i]!;
+      const v = (from as Record<string, unknown>)[key];
+      if (v === undefined) break;
+      if (i === parts.length - 1) to[key] = v;
+      else {
+        if (to[key] === undefined || typeof to[key] !== 'object') to[key] = {};
+        to = to[key] as Record<string, unknown>;
+        from = v;
+      }
+    }
+  }
+  return out;
 }
 
 /** The repartition partition of each unit an event is an input of: partition → unit ids. */

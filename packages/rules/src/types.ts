@@ -31,6 +31,8 @@ interface CompiledBase {
 export interface CompiledDetection extends CompiledBase {
   kind: 'detection';
   match: Predicate;
+  /** every event field `match` reads */
+  fields: string[];
   /** fields `match` needs with given values (for indexing rules by them) */
   requires?: Requirement;
   /** 0–100, from soc.risk_score, carried on its alerts */

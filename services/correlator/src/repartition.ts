@@ -2,7 +2,8 @@
 // key (tenant + source.ip) run here, on inputs the first stage routed to
 // <ns>.correlator-repartition.<group>.v1 by each rule's own group key.
 //
-// Records: {"p":source partition,"o":source offset,"w":source watermark,"u":[unit ids],"e":event}
+// Records: {"p":source partition,"o":source offset,"w":source watermark,"u":[unit ids],
+// "e":the event, with only the fields the units read}
 // and watermark heartbeats {"p","w"}. A record from a source partition carries that
 // partition's watermark as it was before the event; the first stage forwards only events at
 // or after it. So this partition's event time E — the least watermark over all source

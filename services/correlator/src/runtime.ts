@@ -11,6 +11,7 @@ import {
   Engine,
   loadRuleDir,
   partitionOf,
+  project,
   type RuleSet,
   type RuleSplit,
   type RuleStats,
@@ -98,11 +99,9 @@ export class CorrelatorRuntime {
     for (const m of messages) {
       if (this.partitions.skip(partition, m.offset)) continue;
       this.d.counters.received.inc();
-      let raw: string;
       let event: EcsEvent;
       try {
-        raw = m.value?.toString('utf8') ?? '';
-        event = JSON.parse(raw) as EcsEvent;
+        event = JSON.parse(m.value?.toString('utf8') ?? '') as EcsEvent;
         if (typeof event?.['@timestamp'] !== 'string' || typeof event.organization?.id !== 'string')
           throw new Error('not an ECS event');
       } catch {
@@ -117,12 +116,17 @@ export class CorrelatorRuntime {
       // forwarded only when not behind this partition's watermark, with that watermark
       if (!(Date.parse(event['@timestamp']) >= before)) continue;
       const w = Number.isFinite(before) ? before : null;
-      for (const [q, ids] of route(units, event, this.d.repartitionPartitions))
+      let forwarded: string | undefined;
+      for (const [q, ids] of route(units, event, this.d.repartitionPartitions)) {
+        forwarded ??= JSON.stringify(
+          project(event as unknown as Record<string, unknown>, this.split.forwardFields),
+        );
         routed.push({
           partition: q,
           key: null,
-          value: `{"p":${partition},"o":${m.offset},"w":${w},"u":${JSON.stringify(ids)},"e":${raw}}`,
+          value: `{"p":${partition},"o":${m.offset},"w":${w},"u":${JSON.stringify(ids)},"e":${forwarded}}`,
         });
+      }
     }
     this.lastInput.set(partition, Date.now());
     routed.push(...this.heartbeat(partition, Date.now()));

@@ -448,10 +448,12 @@ const BODY_KEYS = ['date=', 'logver=', 'devname=', 'logid=', 'itime='];
 function bodyStart(line: string): number {
   let best = -1;
   for (const k of BODY_KEYS) {
-    let at = line.indexOf(k);
+    // once a key is found, only an earlier one matters: search no further than it
+    const text = best < 0 ? line : line.slice(0, best + k.length - 1);
+    let at = text.indexOf(k);
     // a key starts the line, or follows a space or the <PRI>
     while (at > 0 && line.charCodeAt(at - 1) !== 32 && line.charCodeAt(at - 1) !== 62)
-      at = line.indexOf(k, at + 1);
+      at = text.indexOf(k, at + 1);
     if (at >= 0 && (best < 0 || at < best)) best = at;
   }
   return best;

@@ -27,6 +27,7 @@ import { stableId } from '@soc/schema';
 import { beginPass, endPass } from './detection.ts';
 import { type Getter, getter, keyOf } from './fields.ts';
 import {
+  append,
   cloneAlert,
   type Episode,
   evict,
@@ -39,6 +40,7 @@ import {
   measure,
   measureHolds,
   recentIn,
+  remember,
   SEP,
 } from './group.ts';
 import { FEED, Partition, type Pending, type Timer, type TimerKind } from './partition.ts';
@@ -446,15 +448,13 @@ export class Engine {
     } else if (state instanceof Lone) state = this.promote(part, ci, key, state);
     const g = state;
     g.latest = ts;
-    g.recentIds[g.recentNext] = id;
-    g.recentTs[g.recentNext] = ts;
-    g.recentNext = (g.recentNext + 1) % MAX_EVIDENCE_IDS;
+    remember(g, id, ts);
 
     if (g.perRef) {
       this.addTemporal(part, c, ci, key, g, ref, ts, alerts);
       return;
     }
-    g.times.push(ts);
+    g.times = append(g.times, ts);
     if (value !== undefined) g.addValue(value);
     evict(g, ts - c.timespanMs);
     // one pending expiry per group: the oldest input's; each firing schedules the next
@@ -489,7 +489,7 @@ export class Engine {
     }
     // a rule listed twice in a temporal_ordered correlation advances one step per event
     const refs = this.sameRefs[ci]![ref]!;
-    for (let k = 0; k < refs.length; k++) perRef[refs[k]!]!.push(ts);
+    for (let k = 0; k < refs.length; k++) perRef[refs[k]!] = append(perRef[refs[k]!]!, ts);
     if (ts < g.suppressedUntil && g.episode) {
       const last = (g.recentNext + MAX_EVIDENCE_IDS - 1) % MAX_EVIDENCE_IDS;
       this.updateEpisode(g.episode, ts, g.recentIds[last]!, undefined, c.standalone ? alerts : []);
@@ -518,7 +518,7 @@ export class Engine {
       }
       const positives = new Set([...present].filter((r) => !c.negated.has(r)));
       if (c.expr!(positives) && (g.anchors!.length === 0 || g.anchors!.at(-1)! <= ts - span)) {
-        g.anchors!.push(ts);
+        g.anchors = append(g.anchors!, ts);
         this.schedule(part, ts + span, ci, key, 'deadline', ts);
       }
       return;

@@ -34,6 +34,32 @@ export class Lone {
   }
 }
 
+/**
+ * Appends to a list: copied into one of the exact size while it is very short (a push
+ * would give it room for 16 more, which a group of two or three inputs never uses),
+ * pushed once it is longer.
+ */
+export function append<T>(list: T[], x: T): T[] {
+  if (list.length >= 3) {
+    list.push(x);
+    return list;
+  }
+  return list.concat([x]);
+}
+
+/** Records an input in the evidence ring of the latest MAX_EVIDENCE_IDS. */
+export function remember(g: Group, id: string, ts: number): void {
+  const i = g.recentNext;
+  if (i === g.recentIds.length) {
+    g.recentIds = append(g.recentIds, id);
+    g.recentTs = append(g.recentTs, ts);
+  } else {
+    g.recentIds[i] = id;
+    g.recentTs[i] = ts;
+  }
+  g.recentNext = (i + 1) % MAX_EVIDENCE_IDS;
+}
+
 /** How many inputs in a value_count window carry one value; the inputs point at it, so leaving needs no lookup. */
 export class Tally {
   readonly key: string;
@@ -90,11 +116,11 @@ export class Group {
         this.distinct.set(k, t);
       }
       t.n++;
-      this.vals!.push(t);
+      this.vals = append(this.vals!, t);
       return;
     }
     if (typeof v === 'number') {
-      this.vals?.push(v);
+      if (this.vals) this.vals = append(this.vals, v);
       this.sum += v;
     }
   }
@@ -103,12 +129,10 @@ export class Group {
   static of(c: CompiledCorrelation, lone: Lone): Group {
     const g = new Group(c, lone.t);
     g.ident = lone.ident;
-    g.times.push(lone.t);
+    g.times = [lone.t];
     const v = lone.value;
     if (v !== undefined) g.addValue(v);
-    g.recentIds.push(lone.id);
-    g.recentTs.push(lone.t);
-    g.recentNext = 1;
+    remember(g, lone.id, lone.t);
     return g;
   }
 }

@@ -94,8 +94,8 @@ const PREFIX_ISO = /^(?:<\d{1,3}>)?(?:1 )?(\d{4}-\d{2}-\d{2}T\S+) (\S+)$/;
 export function syslogPrefix(prefix: string, receivedAt: Date): { timestamp?: Date; hostname?: string } {
   const p = prefix.trim();
   if (p === '') return {};
-  const h = splitSyslogHeader(p, receivedAt);
-  if (h.timestamp || h.hostname) return { timestamp: h.timestamp, hostname: h.hostname };
+  // a prefix these two take is one the shared splitter does not (it wants more after the
+  // host), so they go first: they are the common case here
   let m = PREFIX_BSD.exec(p);
   if (m) {
     const month = monthIndex(m[1]!);
@@ -110,6 +110,8 @@ export function syslogPrefix(prefix: string, receivedAt: Date): { timestamp?: Da
   }
   m = PREFIX_ISO.exec(p);
   if (m) return { timestamp: isoTimestamp(m[1]!) ?? undefined, hostname: m[2] };
+  const h = splitSyslogHeader(p, receivedAt);
+  if (h.timestamp || h.hostname) return { timestamp: h.timestamp, hostname: h.hostname };
   return {};
 }
 
@@ -273,18 +275,23 @@ export function resolveZone(value: string): Zone | null {
 /** Offset (ms) of an IANA zone at the instant t. */
 function ianaOffset(zone: string, f: Intl.DateTimeFormat, t: number): number {
   // zone offsets change on 15-minute boundaries only: one lookup per zone and quarter hour
-  const key = `${zone}|${Math.floor(t / 900_000)}`;
-  const cached = OFFSETS.get(key);
+  const quarter = Math.floor(t / 900_000);
+  let offsets = OFFSETS.get(zone);
+  const cached = offsets?.get(quarter);
   if (cached !== undefined) return cached;
   const p: Record<string, number> = {};
   for (const part of f.formatToParts(new Date(t))) p[part.type] = Number(part.value);
   const local = Date.UTC(p['year']!, p['month']! - 1, p['day'], p['hour'], p['minute'], p['second']);
   const offset = local - Math.floor(t / 1000) * 1000;
-  if (OFFSETS.size >= 4096) OFFSETS.clear();
-  OFFSETS.set(key, offset);
+  if (!offsets || offsets.size >= 4096) {
+    offsets = new Map();
+    OFFSETS.set(zone, offsets);
+  }
+  offsets.set(quarter, offset);
   return offset;
 }
-const OFFSETS = new Map<string, number>();
+/** offsets by zone, then by quarter hour since the epoch */
+const OFFSETS = new Map<string, Map<number, number>>();
 
 const MAX_TIME = 253402300799999; // 9999-12-31T23:59:59.999Z
 
@@ -373,7 +380,8 @@ export function ecsMac(value: string | undefined): string | undefined {
   if (!value) return undefined;
   const hex = value.replace(/[:.-]/g, '');
   if (!/^[0-9A-Fa-f]{12}$/.test(hex)) return undefined;
-  return hex.toUpperCase().replace(/(..)(?!$)/g, '$1-');
+  const u = hex.toUpperCase();
+  return `${u.slice(0, 2)}-${u.slice(2, 4)}-${u.slice(4, 6)}-${u.slice(6, 8)}-${u.slice(8, 10)}-${u.slice(10)}`;
 }
 
 /** url.original/domain/path/query from an absolute URL or a path. */

@@ -46,15 +46,44 @@ export function bsdTimestamp(month: string, day: number, time: string, receivedA
   return best;
 }
 
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /** ISO 8601 / RFC 3339 with an optional zone written as Z, +hh:mm or +hhmm; microseconds allowed. */
 export function isoTimestamp(text: string): Date | null {
-  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
+  const m = ISO_TIME.exec(text);
   if (!m) return null;
-  const frac = m[3] ? m[3].slice(0, 4).padEnd(4, '0') : '';
-  let zone = m[4] ?? 'Z';
-  if (zone !== 'Z' && zone.length === 5) zone = `${zone.slice(0, 3)}:${zone.slice(3)}`;
-  const d = new Date(`${m[1]}T${m[2]}${frac}${zone}`);
-  return Number.isNaN(d.getTime()) ? null : d;
+  const frac = m[7] ? m[7].slice(0, 4).padEnd(4, '0') : '';
+  const zone = m[8] ?? 'Z';
+  // the common case computed directly; anything out of the ordinary ranges is left to
+  // Date's own parser, as before
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  const h = Number(m[4]);
+  const mi = Number(m[5]);
+  const sec = Number(m[6]);
+  const zh = zone === 'Z' ? 0 : Number(zone.slice(1, 3));
+  const zm = zone === 'Z' ? 0 : Number(zone.slice(-2));
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (
+    y >= 100 &&
+    mo >= 1 &&
+    mo <= 12 &&
+    d >= 1 &&
+    d <= (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!) &&
+    h <= 23 &&
+    mi <= 59 &&
+    sec <= 59 &&
+    zh <= 23 &&
+    zm <= 59
+  ) {
+    const offset = (zh * 60 + zm) * (zone.charCodeAt(0) === 45 ? -60_000 : 60_000);
+    return new Date(Date.UTC(y, mo - 1, d, h, mi, sec, frac ? Number(frac.slice(1)) : 0) - offset);
+  }
+  const iso = zone !== 'Z' && zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+  const parsed = new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${frac}${iso}`);
+  return Number.isNaN(parsed.getTime()) ? null : parsed;
 }
 
 const IANA: Record<string, string> = {

@@ -2,7 +2,8 @@
 // idempotent acks=all producer, and topic creation at start.
 
 import type { Logger } from '@soc/telemetry';
-import { type Admin, Kafka, type KafkaConfig, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { type Admin, Kafka, type KafkaConfig, logLevel, type Producer } from 'kafkajs';
+import { FastDefaultPartitioner } from './partitioner.ts';
 
 export interface KafkaOptions {
   brokers: string[];
@@ -41,7 +42,7 @@ export function createProducer(kafka: Kafka): Producer {
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: FastDefaultPartitioner,
   });
 }
 

@@ -16,6 +16,8 @@ RUN npm install --global --no-audit --no-fund --loglevel=error pnpm@${PNPM_VERSI
 WORKDIR /app
 # third-party packages from the lockfile alone: this layer is reused until the lockfile changes
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+# patched dependencies (pnpm-workspace.yaml: patchedDependencies), applied at install
+COPY patches/ patches/
 RUN --mount=type=cache,id=soc-pnpm-store,target=/pnpm/store \
     pnpm fetch --prod --store-dir /pnpm/store
 COPY packages/ packages/

@@ -155,7 +155,7 @@ describe.each(SERVICES)('deploy/docker/$name.Dockerfile', (svc) => {
       expect(context.ignores(`${pkg.dir}/node_modules/zod/package.json`)).toBe(true);
     }
     expect(context.ignores('node_modules/.pnpm/lock.yaml')).toBe(true);
-    for (const f of ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml'])
+    for (const f of ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'patches/kafkajs@2.2.4.patch'])
       expect(context.ignores(f)).toBe(false);
   });
 

@@ -220,7 +220,7 @@ correlation: { type: temporal_ordered, rules: [vscan, fw_allow], group-by: [src_
 });
 
 describe('state', () => {
-  it('caps live groups per rule, evicting the least recent and raising one alert', () => {
+  it('caps live groups per rule, evicting the oldest and raising one alert', () => {
     const set = loadRuleText(
       `${BASE}---\ntitle: Many\nname: many\ncorrelation: { type: event_count, rules: [fw_deny], group-by: [src_ip], timespan: 1h, condition: { gte: 5 } }`,
     );

@@ -21,7 +21,7 @@ export const correlatorEnv = z.object({
   CORRELATOR_IDLE_ADVANCE_MS: env.int(10_000, 100, 86_400_000),
   /** how often each events partition's watermark is announced to the repartitioned rules, at most, in ms */
   CORRELATOR_REPARTITION_HEARTBEAT_MS: env.int(200, 10, 60_000),
-  /** live groups per rule and partition; beyond it the least recent is evicted, counted and alerted */
+  /** live groups per rule and partition; beyond it the oldest (created first) is evicted, counted and alerted */
   CORRELATOR_MAX_GROUPS_PER_RULE: env.int(500_000, 10),
   /** address and port of /healthz, /readyz, /metrics and the rules admin API */
   CORRELATOR_HOST: env.string('127.0.0.1'),

@@ -49,9 +49,11 @@ const subnets = [
 
 describe('CIDR matching', () => {
   it('parses dotted quads exactly as node:net isIPv4 accepts them', () => {
-    fc.assert(fc.property(address, (a) => {
+    fc.assert(
+      fc.property(address, (a) => {
         expect(parseIPv4(a) >= 0).toBe(isIP(a) === 4);
-      }));
+      }),
+    );
   });
   it('decides as node:net BlockList does, IPv4 and IPv6, subnets of either family', () => {
     for (const subnet of subnets) {

@@ -96,7 +96,7 @@ new Gauge({
 });
 const records = new Counter({
   name: 'soc_correlator_repartition_records_total',
-  help: 'Records read from the repartition topic, by kind (input, heartbeat, duplicate, invalid, unknown_unit)',
+  help: 'What the second stage read from the repartition topic: inputs (input, duplicate, unknown_unit) and records (heartbeat, invalid)',
   labelNames: ['kind'],
   registers: [registry],
 });

@@ -2,12 +2,13 @@
 // key (tenant + source.ip) run here, on inputs the first stage routed to
 // <ns>.correlator-repartition.<group>.v1 by each rule's own group key.
 //
-// Records: {"p":source partition,"o":source offset,"w":source watermark,"u":[unit ids],
-// "e":the event, with only the fields the units read}
-// and watermark heartbeats {"p","w"}. A record from a source partition carries that
-// partition's watermark as it was before the event; the first stage forwards only events at
-// or after it. So this partition's event time E — the least watermark over all source
-// partitions — never passes an event still to come, and inputs applied in (time, id) order
+// Records: {"p":source partition,"w":source watermark,"i":[[source offset,[unit ids],event],
+// ...]} — the inputs one first-stage batch sends here, each event with only the fields the
+// units read — and watermark heartbeats {"p","w"}. A record's watermark is its source
+// partition's as it was before the record's last input, and the first stage forwards only
+// events at or after the watermark before them. So this partition's event time E — the
+// least watermark over all source partitions, applied after each record's inputs — never
+// passes an event still to come, and inputs applied in (time, id) order
 // up to E count exactly as in one engine seeing everything: nothing is late here. A source
 // re-sending after a restart is recognised by its offsets (per source partition, only
 // increasing offsets are applied), so replays count once. State — the unit engines and the
@@ -44,12 +45,12 @@ interface Held {
   done: number;
 }
 
+type Input = [offset: number, units: string[], event: EcsEvent];
+
 interface RepartitionRecord {
   p: number;
-  o?: number;
   w: number | null;
-  u?: string[];
-  e?: EcsEvent;
+  i?: Input[];
 }
 
 export class RepartitionRuntime {
@@ -107,6 +108,8 @@ export class RepartitionRuntime {
     const h = this.state(q);
     const alerts: Alert[] = [];
     const late: EcsEvent[] = [];
+    let inputs = 0;
+    let duplicates = 0;
     for (const m of messages) {
       if (this.partitions.skip(q, m.offset)) continue;
       const r = parseRecord(m.value);
@@ -119,25 +122,29 @@ export class RepartitionRuntime {
         src = { o: -1, w: Number.NEGATIVE_INFINITY };
         h.sources.set(r.p, src);
       }
-      if (r.e !== undefined) {
-        if (r.o! <= src.o) this.d.records.inc({ kind: 'duplicate' });
-        else {
-          src.o = r.o!;
-          this.d.records.inc({ kind: 'input' });
-          for (const id of r.u!) {
-            const engine = this.engines.get(id);
-            if (!engine) {
-              this.d.records.inc({ kind: 'unknown_unit' });
-              continue;
-            }
-            const out = engine.process(r.e, q);
-            alerts.push(...out.alerts);
-            late.push(...out.late);
-          }
+      if (!r.i) this.d.records.inc({ kind: 'heartbeat' });
+      for (const [o, units, event] of r.i ?? []) {
+        if (o <= src.o) {
+          duplicates++;
+          continue;
         }
-      } else this.d.records.inc({ kind: 'heartbeat' });
+        src.o = o;
+        inputs++;
+        for (const id of units) {
+          const engine = this.engines.get(id);
+          if (!engine) {
+            this.d.records.inc({ kind: 'unknown_unit' });
+            continue;
+          }
+          const out = engine.process(event, q);
+          alerts.push(...out.alerts);
+          late.push(...out.late);
+        }
+      }
       if (r.w !== null && r.w > src.w) src.w = r.w;
     }
+    if (inputs > 0) this.d.records.inc({ kind: 'input' }, inputs);
+    if (duplicates > 0) this.d.records.inc({ kind: 'duplicate' }, duplicates);
     alerts.push(...this.advance(q, h));
     await publish(this.d, alerts, late);
   }
@@ -213,13 +220,18 @@ function parseRecord(value: Buffer | null): RepartitionRecord | null {
     const r = JSON.parse(value?.toString('utf8') ?? '') as RepartitionRecord;
     if (!Number.isInteger(r?.p) || r.p < 0) return null;
     if (r.w !== null && typeof r.w !== 'number') return null;
-    if (r.e === undefined) return r;
+    if (r.i === undefined) return r;
     const ok =
-      Number.isInteger(r.o) &&
-      Array.isArray(r.u) &&
-      r.u.every((u) => typeof u === 'string') &&
-      typeof r.e?.['@timestamp'] === 'string' &&
-      typeof r.e.organization?.id === 'string';
+      Array.isArray(r.i) &&
+      r.i.every(
+        (input) =>
+          Array.isArray(input) &&
+          Number.isInteger(input[0]) &&
+          Array.isArray(input[1]) &&
+          input[1].every((u) => typeof u === 'string') &&
+          typeof input[2]?.['@timestamp'] === 'string' &&
+          typeof input[2].organization?.id === 'string',
+      );
     return ok ? r : null;
   } catch {
     return null;

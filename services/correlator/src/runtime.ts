@@ -94,7 +94,7 @@ export class CorrelatorRuntime {
     await this.partitions.ready();
     const alerts: Alert[] = [];
     const late: EcsEvent[] = [];
-    const routed: Message[] = [];
+    const bundles = new Map<number, Bundle>();
     const units = this.split.units;
     for (const m of messages) {
       if (this.partitions.skip(partition, m.offset)) continue;
@@ -115,20 +115,24 @@ export class CorrelatorRuntime {
       if (units.length === 0) continue;
       // forwarded only when not behind this partition's watermark, with that watermark
       if (!(Date.parse(event['@timestamp']) >= before)) continue;
-      const w = Number.isFinite(before) ? before : null;
       let forwarded: string | undefined;
       for (const [q, ids] of route(units, event, this.d.repartitionPartitions)) {
         forwarded ??= JSON.stringify(
           project(event as unknown as Record<string, unknown>, this.split.forwardFields),
         );
-        routed.push({
-          partition: q,
-          key: null,
-          value: `{"p":${partition},"o":${m.offset},"w":${w},"u":${JSON.stringify(ids)},"e":${forwarded}}`,
-        });
+        let bundle = bundles.get(q);
+        if (!bundle) {
+          bundle = new Bundle(partition, q);
+          bundles.set(q, bundle);
+        }
+        bundle.add(
+          `[${m.offset},${JSON.stringify(ids)},${forwarded}]`,
+          Number.isFinite(before) ? before : null,
+        );
       }
     }
     this.lastInput.set(partition, Date.now());
+    const routed = [...bundles.values()].flatMap((b) => b.messages());
     routed.push(...this.heartbeat(partition, Date.now()));
     await publish(this.d, alerts, late, this.repartitionOut(routed));
   }
@@ -248,5 +252,49 @@ export class CorrelatorRuntime {
       };
     }
     return null;
+  }
+}
+
+/** Values of repartition records stay well under the broker's 1 MiB message limit. */
+const MAX_BUNDLE_CHARS = 256 * 1024;
+
+/**
+ * The inputs one batch sends to one repartition partition, in order, as few records as
+ * possible: {"p":source partition,"w":watermark before the record's last input,"i":[[offset,
+ * [unit ids],event],...]}.
+ */
+class Bundle {
+  private readonly source: number;
+  private readonly target: number;
+  private readonly done: Message[] = [];
+  private inputs: string[] = [];
+  private chars = 0;
+  private w: number | null = null;
+
+  constructor(source: number, target: number) {
+    this.source = source;
+    this.target = target;
+  }
+
+  add(input: string, w: number | null): void {
+    if (this.chars > 0 && this.chars + input.length > MAX_BUNDLE_CHARS) this.seal();
+    this.inputs.push(input);
+    this.chars += input.length + 1;
+    this.w = w;
+  }
+
+  private seal(): void {
+    this.done.push({
+      partition: this.target,
+      key: null,
+      value: `{"p":${this.source},"w":${this.w},"i":[${this.inputs.join(',')}]}`,
+    });
+    this.inputs = [];
+    this.chars = 0;
+  }
+
+  messages(): Message[] {
+    if (this.inputs.length > 0) this.seal();
+    return this.done;
   }
 }

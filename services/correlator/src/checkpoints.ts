@@ -5,11 +5,14 @@
 // so the committed offset is never ahead of a checkpoint. On assignment, the newest manifest
 // with all its chunks is restored and input before its offset is skipped: replaying from
 // there gives exactly the alerts of an uninterrupted run (same ids), whatever was lost.
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzipSync, gzip } from 'node:zlib';
 import { type Logger, retry } from '@soc/telemetry';
 import type { Kafka, Producer } from 'kafkajs';
 
 const CHUNK_BYTES = 512 * 1024;
+// compressed on the thread pool: a large state would otherwise hold up the event loop
+const gzipAsync = promisify(gzip);
 
 export interface Checkpoint {
   offset: string;
@@ -41,7 +44,7 @@ export class CheckpointStore {
   async save(partition: number, checkpoint: Checkpoint): Promise<void> {
     const previous = this.epochs.get(partition);
     const epoch = (previous?.epoch ?? 0) + 1;
-    const data = gzipSync(JSON.stringify(checkpoint.state));
+    const data = await gzipAsync(JSON.stringify(checkpoint.state), { level: 1 });
     const chunks: Buffer[] = [];
     for (let i = 0; i < data.length; i += CHUNK_BYTES) chunks.push(data.subarray(i, i + CHUNK_BYTES));
     for (let i = 0; i < chunks.length; i++) {

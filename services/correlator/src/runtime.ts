@@ -96,9 +96,10 @@ export class CorrelatorRuntime {
     const late: EcsEvent[] = [];
     const bundles = new Map<number, Bundle>();
     const units = this.split.units;
+    let received = 0;
     for (const m of messages) {
       if (this.partitions.skip(partition, m.offset)) continue;
-      this.d.counters.received.inc();
+      received++;
       let event: EcsEvent;
       try {
         event = JSON.parse(m.value?.toString('utf8') ?? '') as EcsEvent;
@@ -131,6 +132,7 @@ export class CorrelatorRuntime {
         );
       }
     }
+    if (received > 0) this.d.counters.received.inc(received);
     this.lastInput.set(partition, Date.now());
     const routed = [...bundles.values()].flatMap((b) => b.messages());
     routed.push(...this.heartbeat(partition, Date.now()));

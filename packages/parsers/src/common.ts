@@ -5,7 +5,8 @@ export { compact } from '@soc/schema';
 
 import type { ParseContext } from './types.ts';
 
-const MONTHS: Record<string, number> = {
+/** English month abbreviations (as syslog writes them) → month index. */
+export const MONTHS: Record<string, number> = {
   Jan: 0,
   Feb: 1,
   Mar: 2,

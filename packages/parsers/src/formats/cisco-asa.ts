@@ -70,26 +70,13 @@ import {
   ianaNumber,
   isIp,
   isoTimestamp,
+  MONTHS,
   toCount,
   toPort,
   transportName,
 } from '../common.ts';
 import { fail, type ParseContext, type ParseResult, type Parser } from '../types.ts';
 
-const MONTHS: Record<string, number> = {
-  Jan: 0,
-  Feb: 1,
-  Mar: 2,
-  Apr: 3,
-  May: 4,
-  Jun: 5,
-  Jul: 6,
-  Aug: 7,
-  Sep: 8,
-  Oct: 9,
-  Nov: 10,
-  Dec: 11,
-};
 const DAYS = new Set(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
 /** Zone words an ASA may print after "logging timestamp" times, as minutes east of UTC. */
 const ZONES: Record<string, number> = {

@@ -3,9 +3,12 @@
 //   2. syslog over TCP, LF-framed, from --connections connections, until ingest has sent
 //      every line to Kafka;
 //   beside the ceiling: kcat -P producing the same lines raw into a topic of the same broker.
-// Usage: node bench/ingest.ts [--lines 200000] [--batch 1000] [--senders 4] [--connections 2]
+// Beside each rate, the CPU the ingest process spent per line (user + system, from /proc):
+// on a shared machine it varies much less than the rate does.
+// --profile writes a V8 CPU profile of the ingest process into its log folder.
+// Usage: node bench/ingest.ts [--lines 200000] [--batch 1000] [--senders 4] [--connections 2] [--profile]
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +29,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '1000' },
     senders: { type: 'string', default: '4' },
     connections: { type: 'string', default: '2' },
+    profile: { type: 'boolean', default: false },
   },
 });
 const N = Number(values.lines);
@@ -57,6 +61,7 @@ const { ingest } = await startServices({
     ]),
     INGEST_SYSLOG_UDP_PORT: '0',
     INGEST_SYSLOG_TCP_PORT: String(tcpPort),
+    ...(values.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` } : {}),
   },
   logDir: dir,
 });
@@ -66,6 +71,14 @@ const sent = async () =>
       /^soc_ingest_sent_total(?:\{[^}]*\})? (\d+)/m,
     )?.[1] ?? 0,
   );
+
+/** CPU seconds (user + system) the ingest process has used so far. */
+const CLOCK_TICKS = 100;
+const ingestCpu = (): number => {
+  const fields = readFileSync(`/proc/${ingest.process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+};
+const perLine = (cpuSeconds: number) => `${((cpuSeconds / N) * 1e6).toFixed(1)} µs CPU/line`;
 
 try {
   // kcat: the ceiling
@@ -86,6 +99,7 @@ try {
   const batches: string[] = [];
   for (let i = 0; i < N; i += BATCH) batches.push(lines.slice(i, i + BATCH).join('\n'));
   let next = 0;
+  const c0 = ingestCpu();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: Number(values.senders) }, async () => {
@@ -102,9 +116,11 @@ try {
     }),
   );
   const http = N / ((performance.now() - t0) / 1000);
+  const httpCpu = ingestCpu() - c0;
 
   // TCP syslog
   const before = await sent();
+  const c1 = ingestCpu();
   const t1 = performance.now();
   const conns = Number(values.connections);
   await Promise.all(
@@ -122,6 +138,7 @@ try {
   );
   while ((await sent()) - before < N) await new Promise((r) => setTimeout(r, 20));
   const tcp = N / ((performance.now() - t1) / 1000);
+  const tcpCpu = ingestCpu() - c1;
 
   console.log(`machine: ${await machineInfo()} (stack: ${stack.source})`);
   console.log(`${N} iptables lines (~${Math.round(lines.reduce((n, l) => n + l.length, 0) / N)} B each)`);
@@ -129,10 +146,10 @@ try {
     `  kcat -P (raw lines, acks=all, ceiling)   ${Number.isNaN(kcat) ? 'n/a' : `${kcat.toFixed(0)} lines/s`}`,
   );
   console.log(
-    `  HTTP → ECS → Kafka                        ${http.toFixed(0)} lines/s${Number.isNaN(kcat) ? '' : ` (${((http / kcat) * 100).toFixed(0)}% of kcat)`}`,
+    `  HTTP → ECS → Kafka                        ${http.toFixed(0)} lines/s${Number.isNaN(kcat) ? '' : ` (${((http / kcat) * 100).toFixed(0)}% of kcat)`}, ${perLine(httpCpu)}`,
   );
   console.log(
-    `  TCP syslog → ECS → Kafka                  ${tcp.toFixed(0)} lines/s${Number.isNaN(kcat) ? '' : ` (${((tcp / kcat) * 100).toFixed(0)}% of kcat)`}`,
+    `  TCP syslog → ECS → Kafka                  ${tcp.toFixed(0)} lines/s${Number.isNaN(kcat) ? '' : ` (${((tcp / kcat) * 100).toFixed(0)}% of kcat)`}, ${perLine(tcpCpu)}`,
   );
 } finally {
   await stopServices([ingest]);

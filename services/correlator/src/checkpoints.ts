@@ -7,8 +7,9 @@
 // there gives exactly the alerts of an uninterrupted run (same ids), whatever was lost.
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
+import { splitRequests } from '@soc/kafka';
 import { type Logger, retry } from '@soc/telemetry';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka, Message, Producer } from 'kafkajs';
 
 const CHUNK_BYTES = 512 * 1024;
 // compressed on the thread pool: a large state would otherwise hold up the event loop
@@ -41,34 +42,29 @@ export class CheckpointStore {
     this.logger = logger;
   }
 
-  async save(partition: number, checkpoint: Checkpoint): Promise<void> {
+  /**
+   * Saves a partition's state (JSON text) with the input offset it reflects: the chunks, the
+   * manifest naming them, then tombstones for the previous checkpoint's chunks, all on one
+   * partition in that order, in as few requests as the size limit allows (usually one).
+   */
+  async save(partition: number, offset: string, json: string): Promise<void> {
     const previous = this.epochs.get(partition);
     const epoch = (previous?.epoch ?? 0) + 1;
-    const data = await gzipAsync(JSON.stringify(checkpoint.state), { level: 1 });
-    const chunks: Buffer[] = [];
-    for (let i = 0; i < data.length; i += CHUNK_BYTES) chunks.push(data.subarray(i, i + CHUNK_BYTES));
-    for (let i = 0; i < chunks.length; i++) {
-      await this.producer.send({
-        topic: this.topic,
-        acks: -1,
-        messages: [{ partition, key: `${this.owner}|${partition}|${epoch}|${i}`, value: chunks[i]! }],
-      });
-    }
-    const manifest: Manifest = { epoch, chunks: chunks.length, offset: checkpoint.offset };
-    await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: [{ partition, key: `${this.owner}|${partition}|manifest`, value: JSON.stringify(manifest) }],
-    });
-    this.epochs.set(partition, manifest);
-    if (previous) {
-      const stale = Array.from({ length: previous.chunks }, (_, i) => ({
+    const data = await gzipAsync(json, { level: 1 });
+    const messages: Message[] = [];
+    for (let i = 0; i * CHUNK_BYTES < data.length; i++)
+      messages.push({
         partition,
-        key: `${this.owner}|${partition}|${previous.epoch}|${i}`,
-        value: null,
-      }));
-      await this.producer.send({ topic: this.topic, acks: -1, messages: stale });
-    }
+        key: `${this.owner}|${partition}|${epoch}|${i}`,
+        value: data.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES),
+      });
+    const manifest: Manifest = { epoch, chunks: messages.length, offset };
+    messages.push({ partition, key: `${this.owner}|${partition}|manifest`, value: JSON.stringify(manifest) });
+    for (let i = 0; i < (previous?.chunks ?? 0); i++)
+      messages.push({ partition, key: `${this.owner}|${partition}|${previous!.epoch}|${i}`, value: null });
+    for (const request of splitRequests([{ topic: this.topic, messages }]))
+      await this.producer.sendBatch({ acks: -1, topicMessages: request });
+    this.epochs.set(partition, manifest);
   }
 
   /** Reads the state topic to its end and returns the newest complete checkpoint per partition. */
@@ -132,6 +128,15 @@ export interface PartitionStateHooks {
   snapshot(partition: number): unknown;
   restore(partition: number, state: unknown): void;
   drop(partition: number): void;
+  /** resolves once the outputs of all input so far are on Kafka (before a state is saved) */
+  flush(): Promise<void>;
+}
+
+/** A partition's state taken between two batches, to be saved. */
+export interface Capture {
+  partition: number;
+  offset: string;
+  json: string;
 }
 
 /**
@@ -175,7 +180,11 @@ export class CheckpointedPartitions {
         this.since.delete(p);
       }
     const added = partitions.filter((p) => !this.held.has(p));
-    for (const p of added) this.since.set(p, Date.now());
+    for (const p of added) {
+      this.since.set(p, Date.now());
+      // partitions' checkpoints spread over the interval rather than all due at once
+      this.lastCheckpoint.set(p, Date.now() - ((p * 0.618) % 1) * this.intervalMs);
+    }
     this.held = now;
     if (added.length > 0) this.restoring = this.restore(added);
   }
@@ -220,15 +229,30 @@ export class CheckpointedPartitions {
     }
   }
 
-  /** After a batch: the offset to commit — only when a checkpoint was just saved. */
-  async maybeCheckpoint(partition: number, nextOffset: string, force = false): Promise<string | null> {
+  /**
+   * After a batch: the state to save when the partition's checkpoint is due (or forced),
+   * taken now and written out as JSON, so later input cannot change it; else null.
+   */
+  capture(partition: number, nextOffset: string, force = false): Capture | null {
     const last = this.lastCheckpoint.get(partition) ?? 0;
     if (!force && Date.now() - last < this.intervalMs) return null;
     const state = this.hooks.snapshot(partition);
     if (state === null) return null;
-    await this.store.save(partition, { offset: nextOffset, state });
-    this.lastCheckpoint.set(partition, Date.now());
-    this.skipBelow.delete(partition);
-    return nextOffset;
+    return { partition, offset: nextOffset, json: JSON.stringify(state) };
+  }
+
+  /** Saves a capture once the outputs before it are on Kafka; returns the offset that may then be committed. */
+  async persist(c: Capture): Promise<string> {
+    await this.hooks.flush();
+    await this.store.save(c.partition, c.offset, c.json);
+    this.lastCheckpoint.set(c.partition, Date.now());
+    this.skipBelow.delete(c.partition);
+    return c.offset;
+  }
+
+  /** capture + persist: the offset to commit — only when a checkpoint was just saved. */
+  async maybeCheckpoint(partition: number, nextOffset: string, force = false): Promise<string | null> {
+    const c = this.capture(partition, nextOffset, force);
+    return c ? this.persist(c) : null;
   }
 }

@@ -22,6 +22,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { adminHandler } from './admin.ts';
 import { CheckpointStore } from './checkpoints.ts';
 import { loadCorrelatorConfig } from './config.ts';
+import { Outbox } from './publish.ts';
 import { RepartitionRuntime } from './repartition.ts';
 import { CorrelatorRuntime } from './runtime.ts';
 
@@ -49,6 +50,8 @@ logger.info(
 
 const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'soc-correlator', logger });
 const producer = createProducer(kafka);
+// checkpoints go over their own connection, so a large state never queues ahead of alerts
+const stateProducer = createProducer(kafka);
 
 let runtime: CorrelatorRuntime | undefined;
 let stage2: RepartitionRuntime | undefined;
@@ -125,7 +128,10 @@ const server = createServer((req, res) => {
 const port = await listen(server, config.CORRELATOR_PORT, config.CORRELATOR_HOST);
 logger.info({ port }, 'ops and admin endpoints listening');
 shutdown.add('http server', () => closeServer(server));
-shutdown.add('kafka producer', () => producer.disconnect());
+shutdown.add('kafka producer', async () => {
+  await producer.disconnect();
+  await stateProducer.disconnect();
+});
 
 /** A topic's partition count, or `fallback` when it does not exist yet (it is created with that many). */
 async function partitionCount(topic: string, fallback: number): Promise<number> {
@@ -170,6 +176,7 @@ const { sources, repartitions } = await retry(
       },
     ]);
     await producer.connect();
+    await stateProducer.connect();
     return { sources, repartitions };
   },
   {
@@ -182,8 +189,11 @@ const { sources, repartitions } = await retry(
   },
 );
 
+const outbox = new Outbox({ producer, counters, logger, signal: shutdown.signal });
+// after the consumers stop, before the producer goes: the last batches' outputs go out
+shutdown.add('outbox', () => outbox.drain());
 const outputs = {
-  producer,
+  outbox,
   topics: { alerts: topics.alerts, late: lateTopic, repartition: repartitionTopic },
   counters,
   logger,
@@ -194,7 +204,7 @@ const first = new CorrelatorRuntime(
     ...outputs,
     config,
     repartitionPartitions: repartitions,
-    store: new CheckpointStore(kafka, producer, stateTopic, config.CORRELATOR_GROUP_ID, logger),
+    store: new CheckpointStore(kafka, stateProducer, stateTopic, config.CORRELATOR_GROUP_ID, logger),
     reloads,
   },
   rules,
@@ -208,7 +218,7 @@ const second = new RepartitionRuntime(
     records,
     store: new CheckpointStore(
       kafka,
-      producer,
+      stateProducer,
       stateTopic,
       `${config.CORRELATOR_GROUP_ID}.repartition`,
       logger,

@@ -15,7 +15,7 @@
 // per-source offsets and watermarks — is checkpointed like the first stage's.
 import { Engine, type RepartitionUnit, type RuleStats } from '@soc/rules';
 import type { Alert, EcsEvent } from '@soc/schema';
-import type { Counter } from '@soc/telemetry';
+import type { ComponentCounters, Counter, Logger } from '@soc/telemetry';
 import type { KafkaMessage } from 'kafkajs';
 import { CheckpointedPartitions, type CheckpointStore } from './checkpoints.ts';
 import type { CorrelatorConfig } from './config.ts';
@@ -25,6 +25,9 @@ import { type PublishDeps, publish } from './publish.ts';
 const NO_OWN_WATERMARK = 1e15;
 
 export interface RepartitionDeps extends PublishDeps {
+  counters: ComponentCounters;
+  logger: Logger;
+  signal: AbortSignal;
   config: CorrelatorConfig;
   store: CheckpointStore;
   /** the events topic's partition count: every one of them bounds this stage's event time */
@@ -72,6 +75,7 @@ export class RepartitionRuntime {
           this.held.delete(q);
           for (const e of this.engines.values()) e.dropPartition(q);
         },
+        flush: () => deps.outbox.drain(),
       },
       deps.logger,
       deps.signal,
@@ -102,7 +106,7 @@ export class RepartitionRuntime {
     return h;
   }
 
-  /** Applies one consumed batch; resolves once its alerts are on Kafka. */
+  /** Applies one consumed batch; resolves once its alerts are queued and the outbox has room. */
   async handleBatch(messages: KafkaMessage[], q: number): Promise<void> {
     await this.partitions.ready();
     const h = this.state(q);
@@ -146,7 +150,8 @@ export class RepartitionRuntime {
     if (inputs > 0) this.d.records.inc({ kind: 'input' }, inputs);
     if (duplicates > 0) this.d.records.inc({ kind: 'duplicate' }, duplicates);
     alerts.push(...this.advance(q, h));
-    await publish(this.d, alerts, late);
+    publish(this.d, alerts, late);
+    await this.d.outbox.room();
   }
 
   /** This partition's event time: the least watermark over all source partitions. */

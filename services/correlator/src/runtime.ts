@@ -2,9 +2,10 @@
 // holds, running the detections and every correlation grouped by tenant + source.ip (the
 // events topic's key). Each consumed batch runs through it; its alerts go to the alerts
 // topic, its late events to the late-events topic, and the inputs of the other correlations
-// to the repartition topic, keyed by each rule's own group key (see repartition.ts), all
-// acknowledged before the batch counts as done. Every checkpoint interval the partition's
-// state is saved and only then its offset committed. Rules reload from disk (file watch or
+// to the repartition topic, keyed by each rule's own group key (see repartition.ts), through
+// the outbox (publish.ts): the next batch runs while they are sent. Every checkpoint interval
+// the partition's state is taken between two batches, saved once the outbox has delivered
+// everything before it, and only then its offset committed. Rules reload from disk (file watch or
 // POST /v1/rules/reload): a set that loads with errors is refused and the running one stays;
 // rules that did not change keep their state, in both stages.
 import {
@@ -20,15 +21,15 @@ import {
 } from '@soc/rules';
 import type { Alert, EcsEvent } from '@soc/schema';
 import type { ComponentCounters, Counter, Logger } from '@soc/telemetry';
-import type { KafkaMessage, Message, Producer } from 'kafkajs';
+import type { KafkaMessage, Message } from 'kafkajs';
 import { CheckpointedPartitions, type CheckpointStore } from './checkpoints.ts';
 import type { CorrelatorConfig } from './config.ts';
-import { publish, Serial } from './publish.ts';
+import { type Outbox, publish, Serial } from './publish.ts';
 import type { RepartitionRuntime } from './repartition.ts';
 
 export interface RuntimeDeps {
   config: CorrelatorConfig;
-  producer: Producer;
+  outbox: Outbox;
   topics: { alerts: string; late: string; repartition: string };
   /** partitions of the repartition topic */
   repartitionPartitions: number;
@@ -68,6 +69,7 @@ export class CorrelatorRuntime {
           this.announced.delete(p);
           this.lastInput.delete(p);
         },
+        flush: () => deps.outbox.drain(),
       },
       deps.logger,
       deps.signal,
@@ -85,9 +87,10 @@ export class CorrelatorRuntime {
     });
   }
 
-  /** Runs one consumed batch; resolves once its outputs are on Kafka. */
-  handleBatch(messages: KafkaMessage[], partition: number): Promise<void> {
-    return this.serial.run(() => this.batch(messages, partition));
+  /** Runs one consumed batch; resolves once its outputs are queued and the outbox has room. */
+  async handleBatch(messages: KafkaMessage[], partition: number): Promise<void> {
+    await this.serial.run(() => this.batch(messages, partition));
+    await this.d.outbox.room();
   }
 
   private async batch(messages: KafkaMessage[], partition: number): Promise<void> {
@@ -136,7 +139,7 @@ export class CorrelatorRuntime {
     this.lastInput.set(partition, Date.now());
     const routed = [...bundles.values()].flatMap((b) => b.messages());
     routed.push(...this.heartbeat(partition, Date.now()));
-    await publish(this.d, alerts, late, this.repartitionOut(routed));
+    publish(this.d, alerts, late, this.repartitionOut(routed));
   }
 
   private repartitionOut(messages: Message[]) {
@@ -172,7 +175,7 @@ export class CorrelatorRuntime {
     return this.serial.run(async () => {
       const now = Date.now();
       const messages = [...this.partitions.held].flatMap((p) => this.heartbeat(p, now));
-      await publish(this.d, [], [], this.repartitionOut(messages));
+      publish(this.d, [], [], this.repartitionOut(messages));
     });
   }
 
@@ -190,13 +193,17 @@ export class CorrelatorRuntime {
         alerts.push(...this.engine.advance(wm + (now - last - idle), p));
         this.lastInput.set(p, now - idle);
       }
-      await publish(this.d, alerts, []);
+      publish(this.d, alerts, []);
     });
   }
 
-  /** After a batch: the offset to commit — only when a checkpoint was just saved. */
-  checkpoint(partition: number, nextOffset: string, force: boolean): Promise<string | null> {
-    return this.serial.run(() => this.partitions.maybeCheckpoint(partition, nextOffset, force));
+  /**
+   * After a batch: the offset to commit — only when a checkpoint was just saved. The state
+   * is taken between batches; saving it does not hold up the timers.
+   */
+  async checkpoint(partition: number, nextOffset: string, force: boolean): Promise<string | null> {
+    const c = await this.serial.run(async () => this.partitions.capture(partition, nextOffset, force));
+    return c ? this.partitions.persist(c) : null;
   }
 
   /** Loads the rule folder again; refuses a set with errors; keeps the state of unchanged rules. */

@@ -107,6 +107,8 @@ try {
   await new Promise((r) => ws.once('open', r));
   ws.send(JSON.stringify({ type: 'subscribe' }));
   const sentAt = new Map<string, number>();
+  const sentAtWall = new Map<string, number>();
+  const toDetected: number[] = [];
   const acceptMs: number[] = [];
   const latencies: number[] = [];
   const toKafka: number[] = [];
@@ -131,12 +133,13 @@ try {
   await consumer.subscribe({ topic: `${id}.alerts.v1`, fromBeginning: false });
   await consumer.run({
     eachMessage: async ({ message }) => {
-      const alert = JSON.parse(String(message.value)) as { group: Record<string, string> };
+      const alert = JSON.parse(String(message.value)) as { group: Record<string, string>; detected_at: string };
       const src = alert.group['source.ip'];
       const at = src ? sentAt.get(src) : undefined;
       if (at !== undefined && src && !kafkaSeen.has(src)) {
         kafkaSeen.add(src);
         toKafka.push(performance.now() - at);
+        toDetected.push(Date.parse(alert.detected_at) - sentAtWall.get(src)!);
       }
     },
   });
@@ -166,7 +169,10 @@ try {
       );
     }
     const postStart = performance.now();
-    if (source) sentAt.set(source, postStart);
+    if (source) {
+      sentAt.set(source, postStart);
+      sentAtWall.set(source, Date.now());
+    }
     await post(batch);
     acceptMs.push(performance.now() - postStart);
     const wait = tickMs - (performance.now() - tick);
@@ -176,6 +182,7 @@ try {
   ws.close();
   await consumer.disconnect();
   toKafka.sort((a, b) => a - b);
+  toDetected.sort((a, b) => a - b);
   latencies.sort((a, b) => a - b);
   acceptMs.sort((a, b) => a - b);
   const fmt = (xs: number[]) =>
@@ -189,6 +196,7 @@ try {
     `latency:    ${RATE} events/s for ${SECONDS} s, allowed lateness ${args.lateness} ms, ${scans} port scans, ${latencies.length} alerts received`,
   );
   console.log(`  POST /v1/logs until Kafka-acked 200 ${fmt(acceptMs)}`);
+  console.log(`  POST /v1/logs → alert detected     ${fmt(toDetected)} (the alert's detected_at)`);
   console.log(`  POST /v1/logs → alert on Kafka     ${fmt(toKafka)} (${toKafka.length} alerts)`);
   console.log(`  POST /v1/logs → alert on WebSocket ${fmt(latencies)}`);
 } finally {

@@ -141,21 +141,27 @@ function mergeByTopic(entries: Entry[]): TopicMessages[] {
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
+/**
+ * A late event for the late-events topic, keyed by tenant: the bytes it was consumed as when
+ * the engine returned that very event (no second serialisation), else the event as JSON.
+ */
+export function lateMessage(event: EcsEvent, consumed?: { event: EcsEvent; value: Buffer | null }): Message {
+  const value = consumed?.event === event && consumed.value ? consumed.value : JSON.stringify(event);
+  return { key: event.organization.id, value };
+}
+
 /** Queues a batch's outputs; counts and logs the alerts once Kafka has them. */
 export function publish(
   d: PublishDeps & { counters: ComponentCounters; logger: Logger },
   alerts: Alert[],
-  late: EcsEvent[],
+  late: Message[],
   extra: TopicMessages[] = [],
 ): void {
   if (alerts.length === 0 && late.length === 0 && extra.length === 0) return;
   d.outbox.push(
     [
       { topic: d.topics.alerts, messages: alerts.map((a) => ({ key: a.id, value: JSON.stringify(a) })) },
-      {
-        topic: d.topics.late,
-        messages: late.map((e) => ({ key: e.organization.id, value: JSON.stringify(e) })),
-      },
+      { topic: d.topics.late, messages: late },
       ...extra,
     ],
     (acked) => {

@@ -16,10 +16,10 @@
 import { Engine, type RepartitionUnit, type RuleStats } from '@soc/rules';
 import type { Alert, EcsEvent } from '@soc/schema';
 import type { ComponentCounters, Counter, Logger } from '@soc/telemetry';
-import type { KafkaMessage } from 'kafkajs';
+import type { KafkaMessage, Message } from 'kafkajs';
 import { CheckpointedPartitions, type CheckpointStore } from './checkpoints.ts';
 import type { CorrelatorConfig } from './config.ts';
-import { type PublishDeps, publish } from './publish.ts';
+import { lateMessage, type PublishDeps, publish } from './publish.ts';
 
 /** Held back by the record's watermarks, not by a lateness: inputs wait until E passes them. */
 const NO_OWN_WATERMARK = 1e15;
@@ -111,7 +111,7 @@ export class RepartitionRuntime {
     await this.partitions.ready();
     const h = this.state(q);
     const alerts: Alert[] = [];
-    const late: EcsEvent[] = [];
+    const late: Message[] = [];
     let inputs = 0;
     let duplicates = 0;
     for (const m of messages) {
@@ -142,7 +142,7 @@ export class RepartitionRuntime {
           }
           const out = engine.process(event, q);
           alerts.push(...out.alerts);
-          late.push(...out.late);
+          for (const e of out.late) late.push(lateMessage(e));
         }
       }
       if (r.w !== null && r.w > src.w) src.w = r.w;

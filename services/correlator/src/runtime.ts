@@ -24,7 +24,7 @@ import type { ComponentCounters, Counter, Logger } from '@soc/telemetry';
 import type { KafkaMessage, Message } from 'kafkajs';
 import { CheckpointedPartitions, type CheckpointStore } from './checkpoints.ts';
 import type { CorrelatorConfig } from './config.ts';
-import { type Outbox, publish, Serial } from './publish.ts';
+import { lateMessage, type Outbox, publish, Serial } from './publish.ts';
 import type { RepartitionRuntime } from './repartition.ts';
 
 export interface RuntimeDeps {
@@ -96,7 +96,7 @@ export class CorrelatorRuntime {
   private async batch(messages: KafkaMessage[], partition: number): Promise<void> {
     await this.partitions.ready();
     const alerts: Alert[] = [];
-    const late: EcsEvent[] = [];
+    const late: Message[] = [];
     const bundles = new Map<number, Bundle>();
     const units = this.split.units;
     let received = 0;
@@ -115,7 +115,7 @@ export class CorrelatorRuntime {
       const before = this.engine.watermark(partition);
       const out = this.engine.process(event, partition);
       alerts.push(...out.alerts);
-      late.push(...out.late);
+      for (const e of out.late) late.push(lateMessage(e, { event, value: m.value }));
       if (units.length === 0) continue;
       // forwarded only when not behind this partition's watermark, with that watermark
       if (!(Date.parse(event['@timestamp']) >= before)) continue;

@@ -47,7 +47,7 @@ export class CheckpointStore {
    * manifest naming them, then tombstones for the previous checkpoint's chunks, all on one
    * partition in that order, in as few requests as the size limit allows (usually one).
    */
-  async save(partition: number, offset: string, json: string): Promise<void> {
+  async save(partition: number, offset: string, json: string): Promise<number> {
     const previous = this.epochs.get(partition);
     const epoch = (previous?.epoch ?? 0) + 1;
     const data = await gzipAsync(json, { level: 1 });
@@ -65,6 +65,7 @@ export class CheckpointStore {
     for (const request of splitRequests([{ topic: this.topic, messages }]))
       await this.producer.sendBatch({ acks: -1, topicMessages: request });
     this.epochs.set(partition, manifest);
+    return data.length;
   }
 
   /** Reads the state topic to its end and returns the newest complete checkpoint per partition. */
@@ -132,6 +133,12 @@ export interface PartitionStateHooks {
   flush(): Promise<void>;
 }
 
+/** Told how long checkpoints take: taking the state (the event loop is held) and saving it. */
+export interface CheckpointObserver {
+  captured(partition: number, seconds: number): void;
+  saved(partition: number, seconds: number, compressedBytes: number): void;
+}
+
 /** A partition's state taken between two batches, to be saved. */
 export interface Capture {
   partition: number;
@@ -150,6 +157,7 @@ export class CheckpointedPartitions {
   private readonly hooks: PartitionStateHooks;
   private readonly logger: Logger;
   private readonly signal: AbortSignal;
+  private readonly observer: CheckpointObserver | undefined;
   /** per held partition: offsets below this were applied by the restored checkpoint */
   private readonly skipBelow = new Map<number, number>();
   private readonly lastCheckpoint = new Map<number, number>();
@@ -163,7 +171,9 @@ export class CheckpointedPartitions {
     hooks: PartitionStateHooks,
     logger: Logger,
     signal: AbortSignal,
+    observer?: CheckpointObserver,
   ) {
+    this.observer = observer;
     this.store = store;
     this.intervalMs = intervalMs;
     this.hooks = hooks;
@@ -236,15 +246,20 @@ export class CheckpointedPartitions {
   capture(partition: number, nextOffset: string, force = false): Capture | null {
     const last = this.lastCheckpoint.get(partition) ?? 0;
     if (!force && Date.now() - last < this.intervalMs) return null;
+    const started = performance.now();
     const state = this.hooks.snapshot(partition);
     if (state === null) return null;
-    return { partition, offset: nextOffset, json: JSON.stringify(state) };
+    const json = JSON.stringify(state);
+    this.observer?.captured(partition, (performance.now() - started) / 1000);
+    return { partition, offset: nextOffset, json };
   }
 
   /** Saves a capture once the outputs before it are on Kafka; returns the offset that may then be committed. */
   async persist(c: Capture): Promise<string> {
     await this.hooks.flush();
-    await this.store.save(c.partition, c.offset, c.json);
+    const started = performance.now();
+    const bytes = await this.store.save(c.partition, c.offset, c.json);
+    this.observer?.saved(c.partition, (performance.now() - started) / 1000, bytes);
     this.lastCheckpoint.set(c.partition, Date.now());
     this.skipBelow.delete(c.partition);
     return c.offset;

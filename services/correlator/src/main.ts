@@ -6,12 +6,9 @@ import { createKafka, createProducer, ensureTopics, startConsumerLoop } from '@s
 import { loadRuleDir } from '@soc/rules';
 import { topicNames } from '@soc/schema';
 import {
-  Counter,
   closeServer,
-  componentCounters,
   createLogger,
   createRegistry,
-  Gauge,
   listen,
   onShutdown,
   opsHandler,
@@ -22,6 +19,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { adminHandler } from './admin.ts';
 import { CheckpointStore } from './checkpoints.ts';
 import { loadCorrelatorConfig } from './config.ts';
+import { correlatorMetrics } from './metrics.ts';
 import { Outbox } from './publish.ts';
 import { RepartitionRuntime } from './repartition.ts';
 import { CorrelatorRuntime } from './runtime.ts';
@@ -56,60 +54,11 @@ const stateProducer = createProducer(kafka);
 let runtime: CorrelatorRuntime | undefined;
 let stage2: RepartitionRuntime | undefined;
 
-const perRule = (name: string, help: string, pick: 'matches' | 'alerts' | 'late' | 'evictions' | 'groups') =>
-  new Gauge({
-    name,
-    help,
-    labelNames: ['rule'],
-    registers: [registry],
-    collect() {
-      for (const s of runtime?.stats() ?? []) this.set({ rule: s.id }, s[pick]);
-    },
-  });
-perRule('soc_correlator_rule_matches', 'Inputs matched per rule since start', 'matches');
-perRule('soc_correlator_rule_alerts', 'Alerts per rule since start', 'alerts');
-perRule('soc_correlator_rule_late_events', 'Events too late to count, per rule', 'late');
-perRule('soc_correlator_rule_evictions', 'Groups evicted at the state cap, per rule', 'evictions');
-perRule('soc_correlator_rule_state_groups', 'Live group keys per correlation rule', 'groups');
-new Gauge({
-  name: 'soc_correlator_watermark_lag_seconds',
-  help: 'Processing time minus the watermark, per events partition (stage events) and repartition partition (stage repartition)',
-  labelNames: ['stage', 'partition'],
-  registers: [registry],
-  collect() {
-    for (const p of runtime?.engine.partitionStats() ?? [])
-      if (Number.isFinite(p.watermark))
-        this.set({ stage: 'events', partition: String(p.partition) }, (Date.now() - p.watermark) / 1000);
-    for (const p of stage2?.partitionStats() ?? [])
-      if (Number.isFinite(p.watermark))
-        this.set({ stage: 'repartition', partition: String(p.partition) }, (Date.now() - p.watermark) / 1000);
-  },
-});
-new Gauge({
-  name: 'soc_correlator_buffered_inputs',
-  help: 'Inputs waiting in the reorder buffer for the watermark',
-  labelNames: ['stage', 'partition'],
-  registers: [registry],
-  collect() {
-    for (const p of runtime?.engine.partitionStats() ?? [])
-      this.set({ stage: 'events', partition: String(p.partition) }, p.buffered);
-    for (const p of stage2?.partitionStats() ?? [])
-      this.set({ stage: 'repartition', partition: String(p.partition) }, p.buffered);
-  },
-});
-const records = new Counter({
-  name: 'soc_correlator_repartition_records_total',
-  help: 'What the second stage read from the repartition topic: inputs (input, duplicate, unknown_unit) and records (heartbeat, invalid)',
-  labelNames: ['kind'],
-  registers: [registry],
-});
-const counters = componentCounters(registry, 'correlator');
-const reloads = new Counter({
-  name: 'soc_correlator_rule_reloads_total',
-  help: 'Rule set reloads, by result',
-  labelNames: ['result'],
-  registers: [registry],
-});
+const { counters, records, reloads, checkpointObserver } = correlatorMetrics(
+  registry,
+  () => runtime,
+  () => stage2,
+);
 
 let loop: Awaited<ReturnType<typeof startConsumerLoop>> | undefined;
 let loop2: Awaited<ReturnType<typeof startConsumerLoop>> | undefined;
@@ -205,6 +154,7 @@ const first = new CorrelatorRuntime(
     config,
     repartitionPartitions: repartitions,
     store: new CheckpointStore(kafka, stateProducer, stateTopic, config.CORRELATOR_GROUP_ID, logger),
+    checkpoints: checkpointObserver('events'),
     reloads,
   },
   rules,
@@ -223,6 +173,7 @@ const second = new RepartitionRuntime(
       `${config.CORRELATOR_GROUP_ID}.repartition`,
       logger,
     ),
+    checkpoints: checkpointObserver('repartition'),
   },
   first.units,
 );

@@ -17,7 +17,7 @@ import { Engine, type RepartitionUnit, type RuleStats } from '@soc/rules';
 import type { Alert, EcsEvent } from '@soc/schema';
 import type { ComponentCounters, Counter, Logger } from '@soc/telemetry';
 import type { KafkaMessage, Message } from 'kafkajs';
-import { CheckpointedPartitions, type CheckpointStore } from './checkpoints.ts';
+import { CheckpointedPartitions, type CheckpointObserver, type CheckpointStore } from './checkpoints.ts';
 import type { CorrelatorConfig } from './config.ts';
 import { lateMessage, type PublishDeps, publish } from './publish.ts';
 
@@ -30,6 +30,7 @@ export interface RepartitionDeps extends PublishDeps {
   signal: AbortSignal;
   config: CorrelatorConfig;
   store: CheckpointStore;
+  checkpoints?: CheckpointObserver;
   /** the events topic's partition count: every one of them bounds this stage's event time */
   sources: number;
   records: Counter<'kind'>;
@@ -79,6 +80,7 @@ export class RepartitionRuntime {
       },
       deps.logger,
       deps.signal,
+      deps.checkpoints,
     );
   }
 

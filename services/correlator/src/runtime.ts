@@ -22,7 +22,7 @@ import {
 import type { Alert, EcsEvent } from '@soc/schema';
 import type { ComponentCounters, Counter, Logger } from '@soc/telemetry';
 import type { KafkaMessage, Message } from 'kafkajs';
-import { CheckpointedPartitions, type CheckpointStore } from './checkpoints.ts';
+import { CheckpointedPartitions, type CheckpointObserver, type CheckpointStore } from './checkpoints.ts';
 import type { CorrelatorConfig } from './config.ts';
 import { lateMessage, type Outbox, publish, Serial } from './publish.ts';
 import type { RepartitionRuntime } from './repartition.ts';
@@ -34,6 +34,7 @@ export interface RuntimeDeps {
   /** partitions of the repartition topic */
   repartitionPartitions: number;
   store: CheckpointStore;
+  checkpoints?: CheckpointObserver;
   counters: ComponentCounters;
   reloads: Counter<'result'>;
   logger: Logger;
@@ -73,6 +74,7 @@ export class CorrelatorRuntime {
       },
       deps.logger,
       deps.signal,
+      deps.checkpoints,
     );
   }
 

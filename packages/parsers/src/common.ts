@@ -257,18 +257,37 @@ export function ecsMac(v: string | undefined): string | undefined {
 export function keyFinder(
   keys: Iterable<string>,
 ): (text: string, from: number, to: number) => string | undefined {
-  const code = (length: number, first: number, last: number) => (length * 65_536 + first) * 65_536 + last;
-  const buckets = new Map<number, string[]>();
+  // keys are bucketed by length, first and last character in a small array: an array
+  // index is cheaper than a Map lookup (whose numeric keys would not fit a small integer)
+  const size = 1024;
+  const slot = (length: number, first: number, last: number) =>
+    (length * 961 + first * 31 + last) & (size - 1);
+  const table: (string[] | undefined)[] = new Array(size).fill(undefined);
   for (const k of keys) {
-    const c = code(k.length, k.charCodeAt(0), k.charCodeAt(k.length - 1));
-    const bucket = buckets.get(c);
+    const s = slot(k.length, k.charCodeAt(0), k.charCodeAt(k.length - 1));
+    const bucket = table[s];
     if (bucket) bucket.push(k);
-    else buckets.set(c, [k]);
+    else table[s] = [k];
   }
   return (text, from, to) => {
-    if (to <= from) return undefined;
-    const bucket = buckets.get(code(to - from, text.charCodeAt(from), text.charCodeAt(to - 1)));
-    if (bucket) for (const k of bucket) if (text.startsWith(k, from)) return k;
+    const length = to - from;
+    if (length <= 0) return undefined;
+    const bucket = table[slot(length, text.charCodeAt(from), text.charCodeAt(to - 1))];
+    if (bucket === undefined) return undefined;
+    for (let i = 0; i < bucket.length; i++) {
+      const k = bucket[i]!;
+      if (k.length === length && text.startsWith(k, from)) return k;
+    }
     return undefined;
   };
+}
+
+/**
+ * A maker of objects with each of `keys` present (undefined) from the start, written as one
+ * object literal: every object it makes has the same hidden class, so a parser reading its
+ * fields does fixed-offset loads rather than dictionary lookups.
+ */
+export function fieldsMaker<K extends string>(keys: readonly K[]): () => { [P in K]?: string } {
+  const props = keys.map((k) => `${JSON.stringify(k)}: undefined`).join(', ');
+  return new Function(`return () => ({ ${props} });`)();
 }

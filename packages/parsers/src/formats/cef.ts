@@ -49,6 +49,7 @@
 import type { EcsEvent } from '@soc/schema';
 import {
   baseEvent,
+  fieldsMaker,
   ianaNumber,
   isIp,
   isoString,
@@ -99,7 +100,10 @@ export function syslogPrefix(prefix: string, receivedAt: Date): { timestamp?: Da
   let m = PREFIX_BSD.exec(p);
   if (m) {
     const month = monthIndex(m[1]!);
-    const [hh, mi, ss] = m[4]!.split(':').map(Number) as [number, number, number];
+    const time = m[4]!; // hh:mm:ss
+    const hh = Number(time.slice(0, 2));
+    const mi = Number(time.slice(3, 5));
+    const ss = Number(time.slice(6, 8));
     const timestamp =
       month === undefined
         ? null
@@ -137,16 +141,13 @@ function unescapeValue(v: string): string {
 
 /**
  * Space-separated key=value pairs whose values may contain spaces: a pair starts where a
- * key ([A-Za-z0-9_.-]+, at the start or after a space or tab) meets an unescaped "=".
- * The first occurrence of a key wins.
+ * key ([A-Za-z0-9_.-]+, at the start or after a space or tab) meets an unescaped "=", and
+ * its value runs to the next pair's key. Calls `pair` with the key's start, the "=" and the
+ * value's end (untrimmed), in order.
  */
-export function parseSpacedPairs(
-  s: string,
-  escapes: boolean,
-  only?: ReturnType<typeof keyFinder>,
-): Map<string, string> {
-  const starts: number[] = [];
-  const eqs: number[] = [];
+function scanSpacedPairs(s: string, pair: (keyAt: number, eq: number, end: number) => void): void {
+  let keyAt = -1;
+  let eq = -1;
   let i = s.indexOf('=');
   while (i !== -1) {
     let bs = 0;
@@ -156,20 +157,46 @@ export function parseSpacedPairs(
       while (k > 0 && isKeyChar(s.charCodeAt(k - 1))) k--;
       const before = k === 0 ? 32 : s.charCodeAt(k - 1);
       if (k < i && (before === 32 || before === 9)) {
-        starts.push(k);
-        eqs.push(i);
+        if (eq >= 0) pair(keyAt, eq, k);
+        keyAt = k;
+        eq = i;
       }
     }
     i = s.indexOf('=', i + 1);
   }
+  if (eq >= 0) pair(keyAt, eq, s.length);
+}
+
+/** Space-separated key=value pairs (see scanSpacedPairs); the first occurrence of a key wins. */
+export function parseSpacedPairs(s: string, escapes: boolean): Map<string, string> {
   const out = new Map<string, string>();
-  for (let n = 0; n < starts.length; n++) {
-    const key = only ? only(s, starts[n]!, eqs[n]!) : s.slice(starts[n]!, eqs[n]!);
-    if (key === undefined || out.has(key)) continue;
-    const raw = s.slice(eqs[n]! + 1, n + 1 < starts.length ? starts[n + 1]! : s.length).trim();
+  scanSpacedPairs(s, (keyAt, eq, end) => {
+    const key = s.slice(keyAt, eq);
+    if (out.has(key)) return;
+    const raw = s.slice(eq + 1, end).trim();
     out.set(key, escapes ? unescapeValue(raw) : raw);
-  }
+  });
   return out;
+}
+
+/**
+ * parseSpacedPairs for the keys `find` knows only, into `into` (made by fieldsMaker for
+ * those keys); the first occurrence of a key wins.
+ */
+export function readSpacedPairs<F extends Record<string, string | undefined>>(
+  s: string,
+  escapes: boolean,
+  find: ReturnType<typeof keyFinder>,
+  into: F,
+): F {
+  const fields = into as Record<string, string | undefined>;
+  scanSpacedPairs(s, (keyAt, eq, end) => {
+    const key = find(s, keyAt, eq);
+    if (key === undefined || fields[key] !== undefined) return;
+    const raw = s.slice(eq + 1, end).trim();
+    fields[key] = escapes ? unescapeValue(raw) : raw;
+  });
+  return into;
 }
 
 const MONTHS: Record<string, number> = {
@@ -256,8 +283,21 @@ function formatter(zone: string): Intl.DateTimeFormat | null {
   return f;
 }
 
+const ZONES = new Map<string, Zone | null>();
+
 /** A zone from "UTC", "GMT+01:00", "+0100", "CET", "Europe/Berlin"; null when unknown. */
 export function resolveZone(value: string): Zone | null {
+  // devices repeat the same few zone texts on every line
+  let zone = ZONES.get(value);
+  if (zone === undefined) {
+    zone = readZone(value);
+    if (ZONES.size >= 512) ZONES.clear();
+    ZONES.set(value, zone);
+  }
+  return zone;
+}
+
+function readZone(value: string): Zone | null {
   const v = value.trim();
   const named = ZONE_NAMES[v.toUpperCase()];
   if (named !== undefined) return { fixed: named };
@@ -552,8 +592,10 @@ const EXTENSION_KEYS = [
   ...CUSTOM_STRINGS.flat(),
   ...CUSTOM_NUMBERS.flat(),
 ] as const;
-type ExtensionKey = (typeof EXTENSION_KEYS)[number];
 const mappedExtension = keyFinder(EXTENSION_KEYS);
+const newExtension = fieldsMaker(EXTENSION_KEYS);
+/** An extension value; empty ones count as absent. */
+const get = (v: string | undefined) => (v === '' ? undefined : v);
 const RULE_ID_LABEL = /(?:rule|policy|acl)(?:id|uid|uuid|number)$/;
 const RULE_NAME_LABEL = /(?:rule|policy|acl|accesslist)(?:name)?$/;
 const IDS_DEVICE = /\b(?:ids|ips|intrusion)\b/i;
@@ -583,33 +625,26 @@ export const cefParser: Parser = {
     ];
     if (!/^\d{1,3}(?:\.\d{1,3})?$/.test(version.trim()))
       return fail('syntax', `CEF version "${version.slice(0, 20)}" is not a number`);
-    const ext = parseSpacedPairs(header.rest, true, mappedExtension);
-    const get = (k: ExtensionKey) => {
-      const v = ext.get(k);
-      return v === undefined || v === '' ? undefined : v;
-    };
+    const ext = readSpacedPairs(header.rest, true, mappedExtension, newExtension());
     const syslog = syslogPrefix(line.slice(0, at), ctx.receivedAt);
 
-    const dtz = get('dtz');
+    const dtz = get(ext.dtz);
     const deviceZone = dtz ? resolveZone(dtz) : null;
-    const timeOf = (k: ExtensionKey) => {
-      const v = get(k);
-      return v ? vendorTime(v, ctx.receivedAt, deviceZone) : null;
-    };
-    const rt = timeOf('rt');
-    const start = timeOf('start');
-    const end = timeOf('end');
+    const timeOf = (v: string | undefined) => (v ? vendorTime(v, ctx.receivedAt, deviceZone) : null);
+    const rt = timeOf(ext.rt);
+    const start = timeOf(ext.start);
+    const end = timeOf(ext.end);
     const timestamp = rt ?? end ?? start ?? syslog.timestamp ?? ctx.receivedAt;
     const durationNs =
       start && end && end >= start ? (end.getTime() - start.getTime()) * 1_000_000 : undefined;
 
-    const cat = get('cat');
-    const catdt = get('catdt');
+    const cat = get(ext.cat);
+    const catdt = get(ext.catdt);
     const detection =
       (cat !== undefined && DETECTION_CATEGORY.test(cat)) || (catdt !== undefined && IDS_DEVICE.test(catdt));
-    const act = get('act');
+    const act = get(ext.act);
     const v = verdict(act);
-    const outcomeText = get('outcome')?.replace(/^\//, '').toLowerCase();
+    const outcomeText = get(ext.outcome)?.replace(/^\//, '').toLowerCase();
     const outcome =
       outcomeText === 'success' || outcomeText === 'failure'
         ? outcomeText
@@ -626,27 +661,27 @@ export const cefParser: Parser = {
       let id: string | undefined;
       let ruleName: string | undefined;
       for (const [labelKey, valueKey] of CUSTOM_STRINGS) {
-        const label = get(labelKey)
+        const label = get(ext[labelKey])
           ?.toLowerCase()
           .replace(/[^a-z]/g, '');
-        const value = get(valueKey);
+        const value = get(ext[valueKey]);
         if (!label || !value) continue;
         if (RULE_ID_LABEL.test(label)) id ??= value;
         else if (RULE_NAME_LABEL.test(label)) ruleName ??= value;
       }
       for (const [labelKey, valueKey] of CUSTOM_NUMBERS) {
-        const label = get(labelKey)
+        const label = get(ext[labelKey])
           ?.toLowerCase()
           .replace(/[^a-z]/g, '');
-        const value = get(valueKey);
+        const value = get(ext[valueKey]);
         if (label && value && RULE_ID_LABEL.test(label)) id ??= value;
       }
       rule = { id: text(id, 128), name: text(ruleName, 512) };
     }
 
-    const deviceName = text(get('dvchost') ?? syslog.hostname, 255);
-    const transport = transportOf(get('proto'));
-    const direction = get('deviceDirection');
+    const deviceName = text(get(ext.dvchost) ?? syslog.hostname, 255);
+    const transport = transportOf(get(ext.proto));
+    const direction = get(ext.deviceDirection);
     const severity = severityOf(severityText);
     const base = baseEvent(ctx, timestamp, line, deviceName ?? '', {
       kind: detection ? 'alert' : 'event',
@@ -656,27 +691,27 @@ export const cefParser: Parser = {
       outcome,
       severity,
       code: text(signatureId.trim(), 64),
-      reason: text(get('reason'), 1024),
+      reason: text(get(ext.reason), 1024),
       dataset: 'cef.log',
       module: 'cef',
       start: start ? isoString(start) : undefined,
       end: end ? isoString(end) : undefined,
       duration: durationNs !== undefined && Number.isSafeInteger(durationNs) ? durationNs : undefined,
     });
-    const inIf = text(get('deviceInboundInterface'), 64);
-    const outIf = text(get('deviceOutboundInterface'), 64);
-    const shost = get('shost');
-    const dhost = get('dhost');
-    const method = get('requestMethod');
-    const suser = get('suser');
-    const duser = get('duser');
-    const snat = get('sourceTranslatedAddress');
-    const snatPort = get('sourceTranslatedPort');
-    const dnat = get('destinationTranslatedAddress');
-    const dnatPort = get('destinationTranslatedPort');
-    const agent = get('requestClientApplication');
-    const fname = get('fname');
-    const referrer = get('requestContext');
+    const inIf = text(get(ext.deviceInboundInterface), 64);
+    const outIf = text(get(ext.deviceOutboundInterface), 64);
+    const shost = get(ext.shost);
+    const dhost = get(ext.dhost);
+    const method = get(ext.requestMethod);
+    const suser = get(ext.suser);
+    const duser = get(ext.duser);
+    const snat = get(ext.sourceTranslatedAddress);
+    const snatPort = get(ext.sourceTranslatedPort);
+    const dnat = get(ext.destinationTranslatedAddress);
+    const dnatPort = get(ext.destinationTranslatedPort);
+    const agent = get(ext.requestClientApplication);
+    const fname = get(ext.fname);
+    const referrer = get(ext.requestContext);
     const observerType = catdt
       ? IDS_DEVICE.test(catdt)
         ? 'ids'
@@ -698,19 +733,19 @@ export const cefParser: Parser = {
           egress: outIf ? { interface: { name: outIf } } : undefined,
         },
         source: {
-          ip: ipOf(get('src')) ?? ipOf(get('c6a2')),
-          port: toPort(get('spt')),
-          bytes: toCount(get('in')),
-          mac: ecsMac(get('smac')),
+          ip: ipOf(get(ext.src)) ?? ipOf(get(ext.c6a2)),
+          port: toPort(get(ext.spt)),
+          bytes: toCount(get(ext.in)),
+          mac: ecsMac(get(ext.smac)),
           domain: shost && !isIp(shost) ? text(shost, 255) : undefined,
           user: suser ? { name: text(suser, 255) } : undefined,
           nat: snat || snatPort ? { ip: ipOf(snat), port: toPort(snatPort) } : undefined,
         },
         destination: {
-          ip: ipOf(get('dst')) ?? ipOf(get('c6a3')),
-          port: toPort(get('dpt')),
-          bytes: toCount(get('out')),
-          mac: ecsMac(get('dmac')),
+          ip: ipOf(get(ext.dst)) ?? ipOf(get(ext.c6a3)),
+          port: toPort(get(ext.dpt)),
+          bytes: toCount(get(ext.out)),
+          mac: ecsMac(get(ext.dmac)),
           domain: dhost && !isIp(dhost) ? text(dhost, 255) : undefined,
           user: duser ? { name: text(duser, 255) } : undefined,
           nat: dnat || dnatPort ? { ip: ipOf(dnat), port: toPort(dnatPort) } : undefined,
@@ -718,12 +753,12 @@ export const cefParser: Parser = {
         network: {
           transport: transport.transport,
           iana_number: transport.iana,
-          protocol: text(get('app')?.toLowerCase(), 32),
+          protocol: text(get(ext.app)?.toLowerCase(), 32),
           direction: direction === '0' ? 'inbound' : direction === '1' ? 'outbound' : undefined,
         },
         rule,
-        message: text(get('msg') ?? name.trim(), 8192),
-        url: urlFields(get('request')),
+        message: text(get(ext.msg) ?? name.trim(), 8192),
+        url: urlFields(get(ext.request)),
         http:
           method || referrer
             ? { request: { method: text(method, 16), referrer: text(referrer, 8192) } }

@@ -41,7 +41,7 @@
 // intrusion, ids, ips, attack, exploit, threat, malware, virus), with rule.id = EventID and
 // rule.category = cat, category ["network","malware"] for malware/virus, else
 // ["network","intrusion_detection"]; otherwise kind "event", category ["network"].
-import { baseEvent, isIp, keyFinder, toCount, toPort } from '../common.ts';
+import { baseEvent, fieldsMaker, isIp, keyFinder, toCount, toPort } from '../common.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
 import {
   DETECTION_CATEGORY,
@@ -51,7 +51,7 @@ import {
   ipOf,
   monthIndex,
   nearestYear,
-  parseSpacedPairs,
+  readSpacedPairs,
   resolveZone,
   syslogPrefix,
   text,
@@ -284,31 +284,55 @@ const KEYS = [
   'usrName',
 ] as const;
 const mapped = keyFinder(KEYS);
-const WANTED = new Set<string>(KEYS);
+const newFields = fieldsMaker(KEYS);
+type Fields = ReturnType<typeof newFields>;
+/** An attribute value; empty ones count as absent. */
+const get = (v: string | undefined) => (v === '' ? undefined : v);
 
 /**
- * Pairs split on the delimiter; a piece without "=" continues the previous value. With
- * `only`, just those keys are kept (the pieces continuing another key are dropped with it).
+ * Pairs split on the delimiter, for the keys `mapped` knows only; a piece without "=" (or
+ * whose key holds a space) continues the previous value, and pieces continuing a key that
+ * is not kept are dropped with it. The first occurrence of a key wins.
  */
-function delimitedPairs(s: string, delimiter: string, only?: ReadonlySet<string>): Map<string, string> {
-  const out = new Map<string, string>();
+function readDelimitedPairs(s: string, delimiter: string, into: Fields): Fields {
+  const fields = into as Record<string, string | undefined>;
   let last: string | undefined;
-  for (const piece of s.split(delimiter)) {
-    const eq = piece.indexOf('=');
-    const key = eq > 0 ? piece.slice(0, eq).trim() : '';
-    if (key !== '' && !key.includes(' ')) {
-      if (out.has(key) || (only && !only.has(key))) {
-        last = undefined;
-        continue;
+  for (let from = 0; from <= s.length; ) {
+    let to = s.indexOf(delimiter, from);
+    if (to < 0) to = s.length;
+    const eq = s.indexOf('=', from);
+    let key: string | undefined;
+    let isKey = false;
+    if (eq > from && eq < to) {
+      // a known key is found in place; anything else is sliced to tell an unknown key
+      // (which ends the previous value) from text holding a space (which continues it)
+      key = plainAt(s, from) && plainAt(s, eq - 1) ? mapped(s, from, eq) : undefined;
+      if (key !== undefined) isKey = true;
+      else {
+        const text = s.slice(from, eq).trim();
+        isKey = text !== '' && !text.includes(' ');
+        if (isKey) key = mapped(text, 0, text.length);
       }
-      out.set(key, piece.slice(eq + 1).trim());
-      last = key;
-    } else if (last !== undefined && piece !== '') {
-      out.set(last, `${out.get(last)}${delimiter}${piece}`.trim());
     }
+    if (isKey) {
+      if (key === undefined || fields[key] !== undefined) last = undefined;
+      else {
+        fields[key] = s.slice(eq + 1, to).trim();
+        last = key;
+      }
+    } else if (last !== undefined && to > from) {
+      fields[last] = `${fields[last]}${delimiter}${s.slice(from, to)}`.trim();
+    }
+    from = to + 1;
   }
-  return out;
+  return into;
 }
+
+/** A printable ASCII character other than space: never trimmed away. */
+const plainAt = (s: string, i: number) => {
+  const c = s.charCodeAt(i);
+  return c > 32 && c < 127;
+};
 
 export const leefParser: Parser = {
   name: 'leef',
@@ -356,30 +380,26 @@ export const leefParser: Parser = {
     }
     const kv =
       delimiter === '\t' && !attrs.includes('\t')
-        ? parseSpacedPairs(attrs, false, mapped)
-        : delimitedPairs(attrs, delimiter, WANTED);
-    const get = (k: (typeof KEYS)[number]) => {
-      const v = kv.get(k);
-      return v === undefined || v === '' ? undefined : v;
-    };
+        ? readSpacedPairs(attrs, false, mapped, newFields())
+        : readDelimitedPairs(attrs, delimiter, newFields());
 
     const syslog = syslogPrefix(line.slice(0, at), ctx.receivedAt);
-    const devTime = get('devTime');
+    const devTime = get(kv.devTime);
     const timestamp =
-      (devTime ? leefTime(devTime, get('devTimeFormat'), ctx.receivedAt) : null) ??
+      (devTime ? leefTime(devTime, get(kv.devTimeFormat), ctx.receivedAt) : null) ??
       syslog.timestamp ??
       ctx.receivedAt;
 
-    const cat = get('cat');
+    const cat = get(kv.cat);
     const detection = cat !== undefined && DETECTION_CATEGORY.test(cat);
-    const action = get('action') ?? get('act');
+    const action = get(kv.action) ?? get(kv.act);
     const v = verdict(action);
-    const sevText = get('sev');
+    const sevText = get(kv.sev);
     const sev = sevText && /^\d{1,4}$/.test(sevText) ? Number(sevText) : undefined;
-    const identSrc = ipOf(get('identSrc'));
-    const srcIp = ipOf(get('src')) ?? ipOf(get('srcPreNAT')) ?? identSrc;
-    const transport = transportOf(get('proto'));
-    const deviceName = text(get('dvchost') ?? syslog.hostname, 255);
+    const identSrc = ipOf(get(kv.identSrc));
+    const srcIp = ipOf(get(kv.src)) ?? ipOf(get(kv.srcPreNAT)) ?? identSrc;
+    const transport = transportOf(get(kv.proto));
+    const deviceName = text(get(kv.dvchost) ?? syslog.hostname, 255);
     const code = eventId.trim();
     const base = baseEvent(ctx, timestamp, line, deviceName ?? '', {
       kind: detection ? 'alert' : 'event',
@@ -392,13 +412,13 @@ export const leefParser: Parser = {
       dataset: 'leef.log',
       module: 'leef',
     });
-    const identHost = get('identHostName');
-    const srcUser = get('usrName') ?? get('suser');
-    const dstUser = get('duser');
-    const snat = get('srcPostNAT');
-    const snatPort = get('srcPostNATPort');
-    const dnat = get('dstPostNAT');
-    const dnatPort = get('dstPostNATPort');
+    const identHost = get(kv.identHostName);
+    const srcUser = get(kv.usrName) ?? get(kv.suser);
+    const dstUser = get(kv.duser);
+    const snat = get(kv.srcPostNAT);
+    const snatPort = get(kv.srcPostNATPort);
+    const dnat = get(kv.dstPostNAT);
+    const dnatPort = get(kv.dstPostNATPort);
     return {
       ok: true,
       event: {
@@ -411,10 +431,10 @@ export const leefParser: Parser = {
         },
         source: {
           ip: srcIp,
-          port: toPort(get('srcPort') ?? get('srcPreNATPort')),
-          bytes: toCount(get('srcBytes')),
-          packets: toCount(get('srcPackets')),
-          mac: ecsMac(get('srcMAC')),
+          port: toPort(get(kv.srcPort) ?? get(kv.srcPreNATPort)),
+          bytes: toCount(get(kv.srcBytes)),
+          packets: toCount(get(kv.srcPackets)),
+          mac: ecsMac(get(kv.srcMAC)),
           domain:
             identHost && srcIp !== undefined && srcIp === identSrc && !isIp(identHost)
               ? text(identHost, 255)
@@ -423,22 +443,22 @@ export const leefParser: Parser = {
           nat: snat || snatPort ? { ip: ipOf(snat), port: toPort(snatPort) } : undefined,
         },
         destination: {
-          ip: ipOf(get('dst')) ?? ipOf(get('dstPreNAT')),
-          port: toPort(get('dstPort') ?? get('dstPreNATPort')),
-          bytes: toCount(get('dstBytes')),
-          packets: toCount(get('dstPackets')),
-          mac: ecsMac(get('dstMAC')),
+          ip: ipOf(get(kv.dst)) ?? ipOf(get(kv.dstPreNAT)),
+          port: toPort(get(kv.dstPort) ?? get(kv.dstPreNATPort)),
+          bytes: toCount(get(kv.dstBytes)),
+          packets: toCount(get(kv.dstPackets)),
+          mac: ecsMac(get(kv.dstMAC)),
           user: dstUser ? { name: text(dstUser, 255) } : undefined,
           nat: dnat || dnatPort ? { ip: ipOf(dnat), port: toPort(dnatPort) } : undefined,
         },
         network: {
           transport: transport.transport,
           iana_number: transport.iana,
-          packets: toCount(get('totalPackets')),
+          packets: toCount(get(kv.totalPackets)),
         },
         rule: detection ? { id: text(code, 128), category: text(cat, 256) } : undefined,
-        message: text(get('msg'), 8192),
-        url: urlFields(get('url')),
+        message: text(get(kv.msg), 8192),
+        url: urlFields(get(kv.url)),
       },
     };
   },

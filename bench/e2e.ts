@@ -179,6 +179,7 @@ try {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
   await new Promise((r) => setTimeout(r, 2000));
+  const metrics = await (await fetch(`${services.correlator.url}/metrics`)).text();
   ws.close();
   await consumer.disconnect();
   toKafka.sort((a, b) => a - b);
@@ -199,7 +200,24 @@ try {
   console.log(`  POST /v1/logs → alert detected     ${fmt(toDetected)} (the alert's detected_at)`);
   console.log(`  POST /v1/logs → alert on Kafka     ${fmt(toKafka)} (${toKafka.length} alerts)`);
   console.log(`  POST /v1/logs → alert on WebSocket ${fmt(latencies)}`);
+  console.log(`checkpoints (correlator): ${checkpointSummary(metrics)}`);
 } finally {
   await stopServices(Object.values(services));
   await stack.stop();
+}
+
+/** Mean checkpoint step times and the largest compressed checkpoint, from the correlator's metrics. */
+function checkpointSummary(text: string): string {
+  const value = (re: RegExp) => [...text.matchAll(re)].map((m) => Number(m[1]));
+  const parts: string[] = [];
+  for (const stage of ['events', 'repartition'])
+    for (const step of ['capture', 'save']) {
+      const labels = `stage="${stage}",step="${step}"`;
+      const sum = value(new RegExp(`^soc_correlator_checkpoint_seconds_sum\\{[^}]*${labels}[^}]*\\} (\\S+)`, 'gm'))[0];
+      const count = value(new RegExp(`^soc_correlator_checkpoint_seconds_count\\{[^}]*${labels}[^}]*\\} (\\S+)`, 'gm'))[0];
+      if (count) parts.push(`${stage} ${step} ${((sum! / count) * 1000).toFixed(1)} ms × ${count}`);
+    }
+  const bytes = value(/^soc_correlator_checkpoint_bytes\{[^}]*\} (\S+)/gm);
+  if (bytes.length > 0) parts.push(`largest ${(Math.max(...bytes) / 1024).toFixed(0)} KiB compressed`);
+  return parts.join(', ') || 'none';
 }

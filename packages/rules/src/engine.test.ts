@@ -300,3 +300,47 @@ correlation: { type: temporal_ordered, rules: [fw_deny, fw_allow], group-by: [sr
     }
   });
 });
+
+describe('event_count bounded from above (absence)', () => {
+  it('keeps only the newest inputs the condition needs', () => {
+    const set = loadRuleText(
+      `${BASE}---\ntitle: Quiet\nname: quiet\ncorrelation: { type: event_count, rules: [fw_allow], group-by: [src_ip], timespan: 1m, condition: { lt: 3 } }`,
+    );
+    expect(set.correlations[0]!.countCap).toBe(3);
+    const engine = new Engine(set, { clock: (ms) => new Date(ms) });
+    for (let i = 0; i < 1000; i++) engine.process(ev(i / 100, { action: 'allow', src_ip: 'a' }));
+    expect(JSON.stringify(engine.snapshot(0)).length).toBeLessThan(4000);
+  });
+
+  it('raises exactly the alerts of a window holding every input', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('lt', 'lte', 'eq'),
+        fc.integer({ min: 0, max: 4 }),
+        fc.option(fc.constantFrom('gte: 1', 'neq: 2', 'gt: 0'), { nil: undefined }),
+        fc.constantFrom('reset', 'alert'),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 150 }), fc.constantFrom('a', 'b')), { maxLength: 60 }),
+        (op, bound, extra, action, inputs) => {
+          const rule = `title: Few\nname: few\ncorrelation: { type: event_count, rules: [fw_allow], group-by: [src_ip], timespan: 30s, condition: { ${op}: ${bound}${extra ? `, ${extra}` : ''} } }\nsoc: { action: ${action} }`;
+          const events = inputs
+            .sort((x, y) => x[0] - y[0])
+            .map(([sec, src]) => ev(sec, { action: 'allow', src_ip: src }));
+          const capped = loadRuleText(`${BASE}---\n${rule}`);
+          const full = loadRuleText(`${BASE}---\n${rule}`);
+          expect(capped.errors).toEqual([]);
+          full.correlations[0]!.countCap = undefined;
+          const go = (set: typeof full) => {
+            const engine = new Engine(set, { clock: (ms) => new Date(ms) });
+            return [
+              ...events.flatMap((e) => engine.process(e).alerts),
+              ...engine.advance(T0 + 500_000),
+              ...engine.flush(),
+            ];
+          };
+          expect(go(capped)).toEqual(go(full));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -456,6 +456,8 @@ export class Engine {
     }
     g.times = append(g.times, ts);
     if (value !== undefined) g.addValue(value);
+    if (c.countCap !== undefined && g.times.length - g.head > c.countCap)
+      g.head = g.times.length - c.countCap;
     evict(g, ts - c.timespanMs);
     // one pending expiry per group: the oldest input's; each firing schedules the next
     if (c.evaluateOnExpiry && g.expiryAt === null) {

@@ -304,6 +304,7 @@ function compileCorrelation(
   let threshold: Threshold | undefined;
   let fields: string[] | undefined;
   let percentile: number | undefined;
+  let countCap: number | undefined;
   let expr: CompiledCorrelation['expr'];
   let absenceTerms = false;
   const negated = new Set<number>();
@@ -340,6 +341,8 @@ function compileCorrelation(
         ? undefined
         : compiled.fields?.map((f) => (firstDetection ? ecsName(f, firstDetection) : f));
     percentile = compiled.percentile;
+    // a count the condition bounds from above is decided by the newest (bound + 1) inputs
+    if (type === 'event_count' && compiled.upper !== undefined) countCap = Math.max(1, compiled.upper + 1);
     if (type !== 'event_count' && !fields) throw new Error(`${type} needs condition.field`);
     if (type === 'value_percentile' && percentile === undefined) percentile = 50;
   }
@@ -369,6 +372,7 @@ function compileCorrelation(
     threshold,
     fields,
     percentile,
+    countCap,
     expr,
     absenceTerms,
     negated,
@@ -406,10 +410,13 @@ function compileThreshold(condition: Record<string, unknown>): {
   threshold: Threshold;
   fields?: string[];
   percentile?: number;
+  /** the largest whole number the condition can hold for, when it has one (lt, lte, eq) */
+  upper?: number;
 } {
   const { field, percentile, ...ops } = condition;
   const tests: ((n: number) => boolean)[] = [];
   const parts: string[] = [];
+  let upper: number | undefined;
   for (const [op, raw] of Object.entries(ops)) {
     const parsed = comparison.safeParse(raw);
     if (!parsed.success) throw new Error(`condition.${op} must be a number`);
@@ -425,6 +432,8 @@ function compileThreshold(condition: Record<string, unknown>): {
     if (!test) throw new Error(`condition operator "${op}" is not one of gt gte lt lte eq neq`);
     tests.push(test);
     parts.push(`${op} ${v}`);
+    const most = op === 'lt' ? Math.ceil(v) - 1 : op === 'lte' || op === 'eq' ? Math.floor(v) : undefined;
+    if (most !== undefined) upper = Math.min(upper ?? most, most);
   }
   if (tests.length === 0) throw new Error('correlation.condition has no comparison');
   if (percentile !== undefined && (typeof percentile !== 'number' || percentile <= 0 || percentile > 100)) {
@@ -448,6 +457,7 @@ function compileThreshold(condition: Record<string, unknown>): {
     },
     fields,
     percentile: percentile as number | undefined,
+    upper,
   };
 }
 

@@ -73,6 +73,13 @@ export interface CompiledCorrelation extends CompiledBase {
   fields?: string[];
   /** value_percentile: which percentile (default 50) */
   percentile?: number;
+  /**
+   * event_count with a condition bounded from above (lt, lte, eq): the window keeps only
+   * this many of its newest inputs. Whenever the condition holds the count is below it,
+   * so alerts are exact, and a larger count fails the condition whether capped or not —
+   * an absence rule over a busy group stays a few numbers instead of every input.
+   */
+  countCap?: number;
   /** temporal with a boolean condition over the refs' names: the condition over "present" ref indexes */
   expr?: Condition;
   /** the boolean condition negates a rule: decided when the watermark passes the deadline */

@@ -250,44 +250,62 @@ export function ecsMac(v: string | undefined): string | undefined {
 }
 
 /**
- * Tells which of a fixed set of keys the text from `from` to `to` is, without slicing it:
- * key-value parsers keep only the keys they map, and the key returned is the set's own
- * string (interned, its hash known), so storing and looking it up is cheap.
+ * Tells which of a fixed set of keys the text from `from` to `to` is, by its index in `keys`
+ * (-1 for none), without slicing it: key-value parsers keep only the keys they map.
  */
-export function keyFinder(
-  keys: Iterable<string>,
-): (text: string, from: number, to: number) => string | undefined {
+export function keyIndexer(keys: readonly string[]): (text: string, from: number, to: number) => number {
   // keys are bucketed by length, first and last character in a small array: an array
   // index is cheaper than a Map lookup (whose numeric keys would not fit a small integer)
   const size = 1024;
   const slot = (length: number, first: number, last: number) =>
     (length * 961 + first * 31 + last) & (size - 1);
-  const table: (string[] | undefined)[] = new Array(size).fill(undefined);
-  for (const k of keys) {
+  const table: (number[] | undefined)[] = new Array(size).fill(undefined);
+  keys.forEach((k, i) => {
     const s = slot(k.length, k.charCodeAt(0), k.charCodeAt(k.length - 1));
     const bucket = table[s];
-    if (bucket) bucket.push(k);
-    else table[s] = [k];
-  }
+    if (bucket) bucket.push(i);
+    else table[s] = [i];
+  });
   return (text, from, to) => {
     const length = to - from;
-    if (length <= 0) return undefined;
+    if (length <= 0) return -1;
     const bucket = table[slot(length, text.charCodeAt(from), text.charCodeAt(to - 1))];
-    if (bucket === undefined) return undefined;
+    if (bucket === undefined) return -1;
     for (let i = 0; i < bucket.length; i++) {
-      const k = bucket[i]!;
-      if (k.length === length && text.startsWith(k, from)) return k;
+      const k = keys[bucket[i]!]!;
+      if (k.length === length && text.startsWith(k, from)) return bucket[i]!;
     }
-    return undefined;
+    return -1;
   };
 }
 
 /**
- * A maker of objects with each of `keys` present (undefined) from the start, written as one
- * object literal: every object it makes has the same hidden class, so a parser reading its
- * fields does fixed-offset loads rather than dictionary lookups.
+ * The keys a key-value parser maps, read in two steps: while scanning a line, `index` tells
+ * a key's slot (-1 for keys not mapped) and the value goes into that slot of an array from
+ * `slots`; `fields` then makes the object the parser reads by name, with every key present
+ * and one shape for every line. (Storing by computed names, many different ones, into an
+ * object is slow; storing into an array slot and reading a fixed-shape object by name is not.)
  */
-export function fieldsMaker<K extends string>(keys: readonly K[]): () => { [P in K]?: string } {
-  const props = keys.map((k) => `${JSON.stringify(k)}: undefined`).join(', ');
-  return new Function(`return () => ({ ${props} });`)();
+export interface FieldTable<K extends string> {
+  index(text: string, from: number, to: number): number;
+  /** an array of one slot per key, each undefined */
+  slots(): (string | undefined)[];
+  fields(slots: readonly (string | undefined)[]): { [P in K]?: string };
+}
+
+export function fieldTable<K extends string>(keys: readonly K[]): FieldTable<K> {
+  const props = keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(', ');
+  return {
+    index: keyIndexer(keys),
+    slots: () => new Array(keys.length).fill(undefined),
+    fields: new Function('v', `return { ${props} };`) as FieldTable<K>['fields'],
+  };
+}
+
+/** keyIndexer giving the key itself (the set's own, interned string) rather than its index. */
+export function keyFinder(
+  keys: readonly string[],
+): (text: string, from: number, to: number) => string | undefined {
+  const index = keyIndexer(keys);
+  return (text, from, to) => keys[index(text, from, to)];
 }

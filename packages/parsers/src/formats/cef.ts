@@ -49,12 +49,12 @@
 import type { EcsEvent } from '@soc/schema';
 import {
   baseEvent,
-  fieldsMaker,
+  type FieldTable,
+  fieldTable,
   ianaNumber,
   isIp,
   isoString,
   isoTimestamp,
-  keyFinder,
   toCount,
   toPort,
   transportName,
@@ -179,24 +179,20 @@ export function parseSpacedPairs(s: string, escapes: boolean): Map<string, strin
   return out;
 }
 
-/**
- * parseSpacedPairs for the keys `find` knows only, into `into` (made by fieldsMaker for
- * those keys); the first occurrence of a key wins.
- */
-export function readSpacedPairs<F extends Record<string, string | undefined>>(
+/** parseSpacedPairs for the keys of `table` only; the first occurrence of a key wins. */
+export function readSpacedPairs<K extends string>(
   s: string,
   escapes: boolean,
-  find: ReturnType<typeof keyFinder>,
-  into: F,
-): F {
-  const fields = into as Record<string, string | undefined>;
+  table: FieldTable<K>,
+): ReturnType<FieldTable<K>['fields']> {
+  const slots = table.slots();
   scanSpacedPairs(s, (keyAt, eq, end) => {
-    const key = find(s, keyAt, eq);
-    if (key === undefined || fields[key] !== undefined) return;
+    const i = table.index(s, keyAt, eq);
+    if (i < 0 || slots[i] !== undefined) return;
     const raw = s.slice(eq + 1, end).trim();
-    fields[key] = escapes ? unescapeValue(raw) : raw;
+    slots[i] = escapes ? unescapeValue(raw) : raw;
   });
-  return into;
+  return table.fields(slots);
 }
 
 const MONTHS: Record<string, number> = {
@@ -592,8 +588,7 @@ const EXTENSION_KEYS = [
   ...CUSTOM_STRINGS.flat(),
   ...CUSTOM_NUMBERS.flat(),
 ] as const;
-const mappedExtension = keyFinder(EXTENSION_KEYS);
-const newExtension = fieldsMaker(EXTENSION_KEYS);
+const extensionTable = fieldTable(EXTENSION_KEYS);
 /** An extension value; empty ones count as absent. */
 const get = (v: string | undefined) => (v === '' ? undefined : v);
 const RULE_ID_LABEL = /(?:rule|policy|acl)(?:id|uid|uuid|number)$/;
@@ -625,7 +620,7 @@ export const cefParser: Parser = {
     ];
     if (!/^\d{1,3}(?:\.\d{1,3})?$/.test(version.trim()))
       return fail('syntax', `CEF version "${version.slice(0, 20)}" is not a number`);
-    const ext = readSpacedPairs(header.rest, true, mappedExtension, newExtension());
+    const ext = readSpacedPairs(header.rest, true, extensionTable);
     const syslog = syslogPrefix(line.slice(0, at), ctx.receivedAt);
 
     const dtz = get(ext.dtz);

@@ -55,11 +55,11 @@ import type { EcsEvent } from '@soc/schema';
 import {
   baseEvent,
   bounded,
+  fieldTable,
   ianaNumber,
   isIp,
   isoString,
   isoTimestamp,
-  keyFinder,
   natEndpoint,
   toCount,
   toPort,
@@ -152,8 +152,8 @@ const KEYS = [
   'file_sha1',
   'file_sha256',
 ] as const;
-type Fields = Map<(typeof KEYS)[number], string>;
-const mapped = keyFinder(KEYS);
+const table = fieldTable(KEYS);
+type Fields = ReturnType<typeof table.fields>;
 
 type Blade =
   | 'firewall'
@@ -262,46 +262,46 @@ export const checkpointParser: Parser = {
   parse(line, ctx): ParseResult {
     if (line.trim() === '') return fail('empty', 'empty line');
     const header = readHeader(line, ctx.receivedAt);
-    const f = parseFields(header.body, mapped) as Fields | null;
+    const f = readFields(header.body);
     if (!f) return fail('syntax', 'not a Check Point log: no key:"value", key="value" or key=value| pairs');
-    const product = f.get('product') ?? f.get('ProductName');
+    const product = f.product ?? f.ProductName;
     if (
       product === undefined &&
-      f.get('loguid') === undefined &&
-      f.get('origin') === undefined &&
-      f.get('originsicname') === undefined
+      f.loguid === undefined &&
+      f.origin === undefined &&
+      f.originsicname === undefined
     )
       return fail('syntax', 'not a Check Point log: none of product, loguid, origin, originsicname');
 
-    const timestamp = epoch(f.get('time')) ?? header.timestamp ?? ctx.receivedAt;
-    const src = isIp(f.get('src')) ? f.get('src') : undefined;
-    const dst = isIp(f.get('dst')) ? f.get('dst') : undefined;
+    const timestamp = epoch(f.time) ?? header.timestamp ?? ctx.receivedAt;
+    const src = isIp(f.src) ? f.src : undefined;
+    const dst = isIp(f.dst) ? f.dst : undefined;
     const productKey = product?.toLowerCase() ?? '';
     let blade: Blade | undefined = BLADES[productKey];
     if (!blade && (src || dst)) blade = productKey === '' ? 'firewall' : undefined;
-    const action = str(f.get('action')?.toLowerCase(), 128);
-    const observerName = str(cn(f.get('originsicname')) ?? f.get('hostname') ?? header.host, 255);
+    const action = str(f.action?.toLowerCase(), 128);
+    const observerName = str(cn(f.originsicname) ?? f.hostname ?? header.host, 255);
     const observer: NonNullable<EcsEvent['observer']> = {
       vendor: 'Check Point',
       product: str(product, 128),
       type: 'firewall',
       name: observerName,
     };
-    const ifname = f.get('ifname') === 'daemon' ? undefined : str(f.get('ifname'), 64); // "daemon": the gateway itself
-    const ifdir = f.get('ifdir')?.toLowerCase();
+    const ifname = f.ifname === 'daemon' ? undefined : str(f.ifname, 64); // "daemon": the gateway itself
+    const ifdir = f.ifdir?.toLowerCase();
     if (ifname && ifdir === 'inbound') observer.ingress = { interface: { name: ifname } };
     else if (ifname && ifdir === 'outbound') observer.egress = { interface: { name: ifname } };
     const log: EcsEvent['log'] =
       header.host || header.app
         ? { syslog: { hostname: str(header.host, 255), appname: str(header.app, 128) } }
         : undefined;
-    const key = f.get('origin') ?? observerName ?? '';
-    const message = str(f.get('description') ?? f.get('sys_message') ?? f.get('additional_info'), 8192);
+    const key = f.origin ?? observerName ?? '';
+    const message = str(f.description ?? f.sys_message ?? f.additional_info, 8192);
 
     if (!src && !dst) {
       // audit (management) or system log
-      const admin = str(f.get('administrator'), 255);
-      const operation = f.get('operation');
+      const admin = str(f.administrator, 255);
+      const operation = f.operation;
       let category: EcsEvent['event']['category'] = ['host'];
       let type: EcsEvent['event']['type'] = ['info'];
       if (admin || operation) {
@@ -310,7 +310,7 @@ export const checkpointParser: Parser = {
         if (op === 'login') type = ['start'];
         else if (op === 'logout') type = ['end'];
       }
-      const status = (f.get('audit_status') ?? f.get('operation_results') ?? f.get('status'))?.toLowerCase();
+      const status = (f.audit_status ?? f.operation_results ?? f.status)?.toLowerCase();
       const outcome: EcsEvent['event']['outcome'] =
         status === 'success' || status === 'succeeded'
           ? 'success'
@@ -323,7 +323,7 @@ export const checkpointParser: Parser = {
         type,
         action: str(operation?.toLowerCase() ?? action, 128),
         outcome,
-        severity: severity(f.get('severity')),
+        severity: severity(f.severity),
         dataset: admin || operation ? 'checkpoint.audit' : 'checkpoint.system',
         module: 'checkpoint',
       });
@@ -334,7 +334,7 @@ export const checkpointParser: Parser = {
           // audit logs come from the management server, not a gateway
           observer: admin || operation ? { ...observer, type: undefined } : observer,
           user: admin ? { name: admin } : undefined,
-          message: message ?? str(f.get('subject') ?? f.get('comment'), 8192),
+          message: message ?? str(f.subject ?? f.comment, 8192),
           log,
         },
       };
@@ -348,73 +348,73 @@ export const checkpointParser: Parser = {
     let category: EcsEvent['event']['category'] = ['network'];
     let type: EcsEvent['event']['type'] = ['connection', ...verdict];
     let rule: EcsEvent['rule'] = {
-      id: str(f.get('rule_uid') ?? f.get('rule'), 128),
-      name: str(f.get('rule_name'), 512),
+      id: str(f.rule_uid ?? f.rule, 128),
+      name: str(f.rule_name, 512),
     };
     if (blade === 'ips') {
       kind = 'alert';
       category = ['network', 'intrusion_detection'];
       type = verdict.length ? verdict : ['info'];
       rule = {
-        id: str(f.get('protection_id'), 128),
-        name: str(f.get('protection_name') ?? f.get('attack_info') ?? f.get('attack'), 512),
-        category: str(f.get('attack') ?? f.get('protection_type'), 256),
+        id: str(f.protection_id, 128),
+        name: str(f.protection_name ?? f.attack_info ?? f.attack, 512),
+        category: str(f.attack ?? f.protection_type, 256),
       };
     } else if (blade && MALWARE_BLADES.has(blade)) {
-      const benign = f.get('verdict')?.toLowerCase() === 'benign';
+      const benign = f.verdict?.toLowerCase() === 'benign';
       kind = benign ? 'event' : 'alert';
       category = ['network', 'malware'];
       type = verdict.length ? verdict : ['info'];
       rule = {
-        id: str(f.get('protection_id') ?? f.get('malware_rule_id'), 128),
-        name: str(f.get('protection_name') ?? f.get('malware_family'), 512),
-        category: str(f.get('malware_action') ?? f.get('protection_type'), 256),
+        id: str(f.protection_id ?? f.malware_rule_id, 128),
+        name: str(f.protection_name ?? f.malware_family, 512),
+        category: str(f.malware_action ?? f.protection_type, 256),
       };
     } else if (blade === 'url_filtering') {
       category = ['network', 'web'];
-      rule.category = str(f.get('matched_category') ?? f.get('app_category') ?? f.get('categories'), 256);
+      rule.category = str(f.matched_category ?? f.app_category ?? f.categories, 256);
     } else if (blade === 'application_control') {
-      rule.category = str(f.get('app_category') ?? f.get('matched_category'), 256);
+      rule.category = str(f.app_category ?? f.matched_category, 256);
     }
 
-    const proto = f.get('proto');
+    const proto = f.proto;
     const protoNum =
       proto && /^\d{1,3}$/.test(proto) && Number(proto) <= 255 ? String(Number(proto)) : undefined;
     const transport = protoNum ? str(transportName(protoNum), 32) : undefined;
-    const srcPort = toPort(f.get('s_port') ?? f.get('sport_svc'));
-    const dstPort = toPort(f.get('service') ?? f.get('svc'));
-    const serviceId = f.get('service_id')?.toLowerCase();
-    const app = f.get('appi_name');
-    const direction = DIRECTION[f.get('conn_direction')?.toLowerCase() ?? ''];
-    const elapsed = toCount(f.get('elapsed'));
-    const start = epoch(f.get('start_time'));
+    const srcPort = toPort(f.s_port ?? f.sport_svc);
+    const dstPort = toPort(f.service ?? f.svc);
+    const serviceId = f.service_id?.toLowerCase();
+    const app = f.appi_name;
+    const direction = DIRECTION[f.conn_direction?.toLowerCase() ?? ''];
+    const elapsed = toCount(f.elapsed);
+    const start = epoch(f.start_time);
     const base = baseEvent(ctx, timestamp, line, key, {
       kind,
       category,
       type,
       action,
       outcome,
-      severity: severity(f.get('severity')),
-      reason: str(f.get('drop_reason') ?? f.get('tcp_packet_out_of_state') ?? f.get('reason'), 1024),
+      severity: severity(f.severity),
+      reason: str(f.drop_reason ?? f.tcp_packet_out_of_state ?? f.reason, 1024),
       duration: elapsed !== undefined ? toCount(elapsed * 1e9) : undefined,
       start: start ? isoString(start) : undefined,
       dataset: `checkpoint.${blade ?? 'log'}`,
       module: 'checkpoint',
     });
-    const resource = f.get('resource');
-    const host = f.get('http_host');
-    const ua = f.get('user_agent');
-    const method = f.get('method');
+    const resource = f.resource;
+    const host = f.http_host;
+    const ua = f.user_agent;
+    const method = f.method;
     const hashes: Record<string, string> = {};
     for (const [field, algo, len] of [
       ['file_md5', 'md5', 32],
       ['file_sha1', 'sha1', 40],
       ['file_sha256', 'sha256', 64],
     ] as const) {
-      const h = f.get(field);
+      const h = f[field];
       if (h && h.length === len && /^[0-9a-fA-F]+$/.test(h)) hashes[algo] = h.toLowerCase();
     }
-    const fileName = str(f.get('file_name'), 1024);
+    const fileName = str(f.file_name, 1024);
     return {
       ok: true,
       event: {
@@ -423,22 +423,22 @@ export const checkpointParser: Parser = {
         source: {
           ip: src,
           port: srcPort,
-          bytes: toCount(f.get('client_inbound_bytes') ?? f.get('sent_bytes')),
-          packets: toCount(f.get('client_inbound_packets')),
-          nat: nat(f.get('xlatesrc'), f.get('xlatesport') ?? f.get('xlatesport_svc'), src, srcPort),
-          zone: str(f.get('inzone'), 128),
-          user: userName(f.get('src_user_name') ?? f.get('user')),
-          domain: str(f.get('src_machine_name'), 255),
+          bytes: toCount(f.client_inbound_bytes ?? f.sent_bytes),
+          packets: toCount(f.client_inbound_packets),
+          nat: nat(f.xlatesrc, f.xlatesport ?? f.xlatesport_svc, src, srcPort),
+          zone: str(f.inzone, 128),
+          user: userName(f.src_user_name ?? f.user),
+          domain: str(f.src_machine_name, 255),
         },
         destination: {
           ip: dst,
           port: dstPort,
-          bytes: toCount(f.get('client_outbound_bytes') ?? f.get('received_bytes')),
-          packets: toCount(f.get('client_outbound_packets')),
-          nat: nat(f.get('xlatedst'), f.get('xlatedport') ?? f.get('xlatedport_svc'), dst, dstPort),
-          zone: str(f.get('outzone'), 128),
-          user: userName(f.get('dst_user_name')),
-          domain: str(f.get('dst_machine_name'), 255),
+          bytes: toCount(f.client_outbound_bytes ?? f.received_bytes),
+          packets: toCount(f.client_outbound_packets),
+          nat: nat(f.xlatedst, f.xlatedport ?? f.xlatedport_svc, dst, dstPort),
+          zone: str(f.outzone, 128),
+          user: userName(f.dst_user_name),
+          domain: str(f.dst_machine_name, 255),
         },
         network: {
           transport,
@@ -446,8 +446,8 @@ export const checkpointParser: Parser = {
           protocol: serviceId ? SERVICE_PROTOCOL[serviceId] : undefined,
           application: str(app?.toLowerCase(), 128),
           direction,
-          bytes: toCount(f.get('bytes')),
-          packets: toCount(f.get('packets')),
+          bytes: toCount(f.bytes),
+          packets: toCount(f.packets),
         },
         rule,
         url: resource ? splitUrl(resource) : host ? { domain: str(host, 255) } : undefined,
@@ -511,10 +511,14 @@ function timestampOf(text: string): Date | undefined {
 }
 
 /**
- * The key/value pairs of the body, in any of the three shapes; null when there are none.
- * With `only`, just the keys it finds are kept.
+ * Calls `pair` for each key/value of the body, in any of the three shapes, with the text
+ * it read them from (the body without its brackets) and the positions of the key and of
+ * the value (inside the quotes when quoted); returns how many pairs there were.
  */
-export function parseFields(body: string, only?: ReturnType<typeof keyFinder>): Map<string, string> | null {
+function scanFields(
+  body: string,
+  pair: (text: string, keyAt: number, keyEnd: number, start: number, stop: number) => void,
+): number {
   let text = body.trim();
   if (text.startsWith('- ')) text = text.slice(2).trimStart();
   if (text.charCodeAt(0) !== 91) {
@@ -533,7 +537,6 @@ export function parseFields(body: string, only?: ReturnType<typeof keyFinder>): 
     if (at >= 0 && sp > at && !text.slice(0, sp).includes('=') && !text.slice(0, sp).includes(':"'))
       text = text.slice(sp + 1);
   }
-  const out = new Map<string, string>();
   let pairs = 0;
   let pipeMode: boolean | undefined;
   const n = text.length;
@@ -543,6 +546,7 @@ export function parseFields(body: string, only?: ReturnType<typeof keyFinder>): 
     while (i < n && (c === 32 || c === 59 || c === 124 || c === 9)) c = text.charCodeAt(++i); // space ; | tab
     if (i >= n) break;
     // key: up to ':' or '='
+    const keyAt = i;
     let k = i;
     while (k < n) {
       const kc = text.charCodeAt(k);
@@ -557,7 +561,6 @@ export function parseFields(body: string, only?: ReturnType<typeof keyFinder>): 
       i = sp + 1;
       continue;
     }
-    const key = only ? only(text, i, k) : text.slice(i, k);
     let v = k + 1;
     while (v < n && text.charCodeAt(v) === sep) v++; // "sys_message::"
     let start: number;
@@ -592,12 +595,34 @@ export function parseFields(body: string, only?: ReturnType<typeof keyFinder>): 
       i = end;
     }
     pairs++;
-    if (key !== undefined && !out.has(key)) {
-      const value = text.slice(start, stop);
-      out.set(key, value.includes('\\') ? unescapeValue(value) : value);
-    }
+    pair(text, keyAt, k, start, stop);
   }
+  return pairs;
+}
+
+function valueAt(text: string, start: number, stop: number): string {
+  const value = text.slice(start, stop);
+  return value.includes('\\') ? unescapeValue(value) : value;
+}
+
+/** The key/value pairs of the body (see scanFields); null when there are none. The first occurrence of a key wins. */
+export function parseFields(body: string): Map<string, string> | null {
+  const out = new Map<string, string>();
+  const pairs = scanFields(body, (text, keyAt, keyEnd, start, stop) => {
+    const key = text.slice(keyAt, keyEnd);
+    if (!out.has(key)) out.set(key, valueAt(text, start, stop));
+  });
   return pairs > 0 ? out : null;
+}
+
+/** parseFields for the keys this parser maps only, into an object of one shape for every line. */
+function readFields(body: string): Fields | null {
+  const slots = table.slots();
+  const pairs = scanFields(body, (text, keyAt, keyEnd, start, stop) => {
+    const i = table.index(text, keyAt, keyEnd);
+    if (i >= 0 && slots[i] === undefined) slots[i] = valueAt(text, start, stop);
+  });
+  return pairs > 0 ? table.fields(slots) : null;
 }
 
 function isEscaped(text: string, at: number): boolean {

@@ -41,12 +41,11 @@ import {
   baseEvent,
   bounded,
   ecsMac,
-  fieldsMaker,
+  fieldTable,
   ianaNumber,
   interfaceOf,
   isIp,
   isoTimestamp,
-  keyFinder,
   natEndpoint,
   toCount,
   toPort,
@@ -116,10 +115,8 @@ const KEYS = [
   'virusid',
   'xid',
 ] as const;
-type Key = (typeof KEYS)[number];
-type Fields = { [K in Key]?: string };
-const mapped = keyFinder(KEYS);
-const newFields = fieldsMaker(KEYS);
+const table = fieldTable(KEYS);
+type Fields = ReturnType<typeof table.fields>;
 
 const SEVERITY: Record<string, number> = {
   info: 1,
@@ -516,12 +513,12 @@ export function parseKv(text: string, from: number): Map<string, string> {
 
 /** parseKv for the keys this parser maps only, into an object of one shape for every line. */
 function readFields(text: string, from: number): Fields {
-  const f = newFields();
+  const slots = table.slots();
   scanKv(text, from, (keyAt, eq, start, end, quoted) => {
-    const key = mapped(text, keyAt, eq) as Key | undefined;
-    if (key !== undefined && f[key] === undefined) f[key] = valueAt(text, start, end, quoted);
+    const i = table.index(text, keyAt, eq);
+    if (i >= 0 && slots[i] === undefined) slots[i] = valueAt(text, start, end, quoted);
   });
-  return f;
+  return table.fields(slots);
 }
 
 /** The event time in UTC: eventtime, else date+time(+tz); null when the line has neither. */

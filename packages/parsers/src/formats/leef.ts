@@ -41,7 +41,7 @@
 // intrusion, ids, ips, attack, exploit, threat, malware, virus), with rule.id = EventID and
 // rule.category = cat, category ["network","malware"] for malware/virus, else
 // ["network","intrusion_detection"]; otherwise kind "event", category ["network"].
-import { baseEvent, fieldsMaker, isIp, keyFinder, toCount, toPort } from '../common.ts';
+import { baseEvent, fieldTable, isIp, toCount, toPort } from '../common.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
 import {
   DETECTION_CATEGORY,
@@ -283,49 +283,48 @@ const KEYS = [
   'url',
   'usrName',
 ] as const;
-const mapped = keyFinder(KEYS);
-const newFields = fieldsMaker(KEYS);
-type Fields = ReturnType<typeof newFields>;
+const table = fieldTable(KEYS);
+type Fields = ReturnType<typeof table.fields>;
 /** An attribute value; empty ones count as absent. */
 const get = (v: string | undefined) => (v === '' ? undefined : v);
 
 /**
- * Pairs split on the delimiter, for the keys `mapped` knows only; a piece without "=" (or
+ * Pairs split on the delimiter, for the keys this parser maps only; a piece without "=" (or
  * whose key holds a space) continues the previous value, and pieces continuing a key that
  * is not kept are dropped with it. The first occurrence of a key wins.
  */
-function readDelimitedPairs(s: string, delimiter: string, into: Fields): Fields {
-  const fields = into as Record<string, string | undefined>;
-  let last: string | undefined;
+function readDelimitedPairs(s: string, delimiter: string): Fields {
+  const slots = table.slots();
+  let last = -1;
   for (let from = 0; from <= s.length; ) {
     let to = s.indexOf(delimiter, from);
     if (to < 0) to = s.length;
     const eq = s.indexOf('=', from);
-    let key: string | undefined;
+    let key = -1;
     let isKey = false;
     if (eq > from && eq < to) {
       // a known key is found in place; anything else is sliced to tell an unknown key
       // (which ends the previous value) from text holding a space (which continues it)
-      key = plainAt(s, from) && plainAt(s, eq - 1) ? mapped(s, from, eq) : undefined;
-      if (key !== undefined) isKey = true;
+      key = plainAt(s, from) && plainAt(s, eq - 1) ? table.index(s, from, eq) : -1;
+      if (key >= 0) isKey = true;
       else {
         const text = s.slice(from, eq).trim();
         isKey = text !== '' && !text.includes(' ');
-        if (isKey) key = mapped(text, 0, text.length);
+        if (isKey) key = table.index(text, 0, text.length);
       }
     }
     if (isKey) {
-      if (key === undefined || fields[key] !== undefined) last = undefined;
+      if (key < 0 || slots[key] !== undefined) last = -1;
       else {
-        fields[key] = s.slice(eq + 1, to).trim();
+        slots[key] = s.slice(eq + 1, to).trim();
         last = key;
       }
-    } else if (last !== undefined && to > from) {
-      fields[last] = `${fields[last]}${delimiter}${s.slice(from, to)}`.trim();
+    } else if (last >= 0 && to > from) {
+      slots[last] = `${slots[last]}${delimiter}${s.slice(from, to)}`.trim();
     }
     from = to + 1;
   }
-  return into;
+  return table.fields(slots);
 }
 
 /** A printable ASCII character other than space: never trimmed away. */
@@ -380,8 +379,8 @@ export const leefParser: Parser = {
     }
     const kv =
       delimiter === '\t' && !attrs.includes('\t')
-        ? readSpacedPairs(attrs, false, mapped, newFields())
-        : readDelimitedPairs(attrs, delimiter, newFields());
+        ? readSpacedPairs(attrs, false, table)
+        : readDelimitedPairs(attrs, delimiter);
 
     const syslog = syslogPrefix(line.slice(0, at), ctx.receivedAt);
     const devTime = get(kv.devTime);

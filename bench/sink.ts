@@ -6,10 +6,15 @@
 //      the clock starts when it is ready and stops when count() reaches N;
 //   3. the ceiling: the rows the sink would insert, written to a file and sent with
 //      clickhouse-client (native port: CLICKHOUSE_TCP_PORT, default 9000).
+// With --rate R the events are produced at R per second while the sink runs (a topic per run),
+// the load it sees in a pipeline, instead of a backlog it drains.
+// Beside each rate, the CPU the sink process spent per row from ready to the last row (user +
+// system, from /proc): on a shared machine it varies much less than the rate does.
 // Every measurement runs --runs times; the median is reported.
-// Usage: node bench/sink.ts [--events 200000] [--batches 1000,10000,50000] [--runs 2]
+// --profile writes a V8 CPU profile of each sink process into its log folder.
+// Usage: node bench/sink.ts [--events 200000] [--batches 1000,10000,50000] [--runs 2] [--rate 0] [--profile] [--no-ceiling]
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,11 +29,16 @@ const { values: args } = parseArgs({
     events: { type: 'string', default: '200000' },
     batches: { type: 'string', default: '1000,10000,50000' },
     runs: { type: 'string', default: '2' },
+    rate: { type: 'string', default: '0' },
+    profile: { type: 'boolean', default: false },
+    ceiling: { type: 'boolean', default: true },
   },
+  allowNegative: true,
 });
 const N = Number(args.events);
 const BATCHES = args.batches.split(',').map(Number);
 const RUNS = Number(args.runs);
+const RATE = Number(args.rate);
 
 const stack = await resolveStack();
 const ch = stack.clickhouseUrl;
@@ -41,6 +51,12 @@ async function sql(query: string): Promise<string> {
   if (!res.ok) throw new Error(`ClickHouse: ${text}`);
   return text.trim();
 }
+/** CPU seconds (user + system) a process has used so far. */
+const CLOCK_TICKS = 100;
+const cpuSeconds = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+};
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -74,37 +90,65 @@ function event(i: number): EcsEvent {
 }
 
 console.log(`machine: ${await machineInfo(ch)}`);
-console.log(`producing ${N} events to ${id}.events.v1 ...`);
 const kafka = new Kafka({ brokers: stack.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
-const admin = kafka.admin();
-await admin.connect();
-await admin.createTopics({ waitForLeaders: true, topics: [{ topic: `${id}.events.v1`, numPartitions: 6 }] });
-await admin.disconnect();
-const producer = kafka.producer();
-await producer.connect();
 const events = Array.from({ length: N }, (_, i) => event(i));
-for (let i = 0; i < N; i += 2000) {
-  await producer.send({
-    topic: `${id}.events.v1`,
-    compression: 0,
-    messages: events.slice(i, i + 2000).map((e) => ({ key: e.organization.id, value: JSON.stringify(e) })),
-  });
-}
-await producer.disconnect();
-const avgBytes = Math.round(events.reduce((n, e) => n + JSON.stringify(e).length, 0) / N);
-console.log(`${N} events produced, ${avgBytes} bytes each on average`);
+const values = events.map((e) => JSON.stringify(e));
+const avgBytes = Math.round(values.reduce((n, v) => n + v.length, 0) / N);
 
-const results: { what: string; rates: number[] }[] = [];
+async function createTopic(topic: string) {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6 }] });
+  await admin.disconnect();
+}
+
+/** Produces the N events to `topic`: as fast as possible, or at RATE per second when RATE > 0. */
+async function produce(topic: string) {
+  const producer = kafka.producer();
+  await producer.connect();
+  const t0 = performance.now();
+  for (let i = 0; i < N; ) {
+    const due = RATE > 0 ? Math.min(N, Math.floor(((performance.now() - t0) / 1000) * RATE)) : N;
+    if (due <= i) {
+      await new Promise((r) => setTimeout(r, 10));
+      continue;
+    }
+    const end = Math.min(due, i + 2000);
+    await producer.send({
+      topic,
+      compression: 0,
+      messages: values.slice(i, end).map((value, j) => ({ key: events[i + j]!.organization.id, value })),
+    });
+    i = end;
+  }
+  await producer.disconnect();
+}
+
+console.log(`machine: ${await machineInfo(ch)}`);
+if (RATE === 0) {
+  console.log(`producing ${N} events to ${id}.events.v1 ...`);
+  await createTopic(`${id}.events.v1`);
+  await produce(`${id}.events.v1`);
+  console.log(`${N} events produced, ${avgBytes} bytes each on average`);
+} else {
+  console.log(`${N} events, ${avgBytes} bytes each on average, produced at ${RATE}/s while the sink runs`);
+}
+
+const results: { what: string; rates: number[]; cpu?: number[] }[] = [];
 for (const batch of BATCHES) {
   const rates: number[] = [];
+  const cpu: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     const db = `${id}_b${batch}_${run}`;
+    // at a fixed rate, every run has a topic of its own, produced to while the sink consumes it
+    const namespace = RATE > 0 ? db : id;
+    if (RATE > 0) await createTopic(`${namespace}.events.v1`);
     const { sink } = await startServices({
       services: ['sink'],
       env: {
         KAFKA_BROKERS: stack.kafkaBrokers,
         CLICKHOUSE_URL: ch,
-        SOC_TOPIC_NAMESPACE: id,
+        SOC_TOPIC_NAMESPACE: namespace,
         CLICKHOUSE_DATABASE: db,
         SINK_GROUP_ID: `${db}-sink`,
         SINK_BATCH_MAX_ROWS: String(batch),
@@ -112,25 +156,34 @@ for (const batch of BATCHES) {
         SINK_DLQ: 'false',
         SINK_ALERT_STATUS: 'false',
         LOG_LEVEL: 'warn',
+        ...(args.profile
+          ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join('test-results', 'logs', db)}` }
+          : {}),
       },
       logDir: join('test-results', 'logs', db),
     });
+    const pid = sink.process.pid!;
+    const cpu0 = cpuSeconds(pid);
     const t0 = performance.now();
     const c0 = Number(await sql(`SELECT count() FROM ${db}.events`));
+    const producing = RATE > 0 ? produce(`${namespace}.events.v1`) : Promise.resolve();
     let count = c0;
     while (count < N) {
       await new Promise((r) => setTimeout(r, 100));
       count = Number(await sql(`SELECT count() FROM ${db}.events`));
     }
+    await producing;
     const seconds = (performance.now() - t0) / 1000;
+    const usPerRow = ((cpuSeconds(pid) - cpu0) / (N - c0)) * 1e6;
     await stopServices([sink]);
     rates.push((N - c0) / seconds);
+    cpu.push(usPerRow);
     console.log(
-      `sink, batch ${batch}, run ${run + 1}: ${Math.round((N - c0) / seconds)} rows/s (${seconds.toFixed(1)} s)`,
+      `sink, batch ${batch}, run ${run + 1}: ${Math.round((N - c0) / seconds)} rows/s (${seconds.toFixed(1)} s), ${usPerRow.toFixed(1)} µs CPU/row`,
     );
     await sql(`DROP DATABASE IF EXISTS ${db}`);
   }
-  results.push({ what: `sink, SINK_BATCH_MAX_ROWS=${batch}`, rates });
+  results.push({ what: `sink, SINK_BATCH_MAX_ROWS=${batch}`, rates, cpu });
 }
 
 // the ceiling: the same rows, straight from a file into the server's native protocol
@@ -138,7 +191,7 @@ const file = join(tmpdir(), `${id}.jsonl`);
 writeFileSync(file, `${events.map((e) => JSON.stringify(eventRow(e))).join('\n')}\n`);
 const tcpPort = process.env['CLICKHOUSE_TCP_PORT'] || '9000';
 const ceiling: number[] = [];
-for (let run = 0; run < RUNS; run++) {
+for (let run = 0; run < (args.ceiling ? RUNS : 0); run++) {
   const db = `${id}_ceiling_${run}`;
   execFileSync('node', ['packages/cli/src/main.ts', 'db', 'migrate', '--url', ch, '--database', db], {
     stdio: 'ignore',
@@ -159,9 +212,12 @@ for (let run = 0; run < RUNS; run++) {
   );
   await sql(`DROP DATABASE IF EXISTS ${db}`);
 }
-results.push({ what: 'clickhouse-client INSERT FORMAT JSONEachRow (ceiling)', rates: ceiling });
+if (args.ceiling)
+  results.push({ what: 'clickhouse-client INSERT FORMAT JSONEachRow (ceiling)', rates: ceiling });
 
 console.log('\nmedian rows/s over', RUNS, 'runs:');
 for (const r of results)
-  console.log(`  ${r.what.padEnd(58)} ${String(Math.round(median(r.rates))).padStart(8)}`);
+  console.log(
+    `  ${r.what.padEnd(58)} ${String(Math.round(median(r.rates))).padStart(8)}${r.cpu ? `, ${median(r.cpu).toFixed(1)} µs CPU/row` : ''}`,
+  );
 await stack.stop();

@@ -28,23 +28,22 @@ export const MONTHS: Record<string, number> = {
  */
 export function bsdTimestamp(month: string, day: number, time: string, receivedAt: Date): Date | null {
   const m = MONTHS[month];
-  const parts = time.split(':').map(Number);
-  if (m === undefined || parts.length !== 3 || parts.some((n) => !Number.isInteger(n))) return null;
-  const [hh, mm, ss] = parts as [number, number, number];
+  const parts = time.split(':');
+  if (m === undefined || parts.length !== 3) return null;
+  const hh = Number(parts[0]);
+  const mm = Number(parts[1]);
+  const ss = Number(parts[2]);
+  if (!Number.isInteger(hh) || !Number.isInteger(mm) || !Number.isInteger(ss)) return null;
   if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) return null;
+  const received = receivedAt.getTime();
   const year = receivedAt.getUTCFullYear();
-  let best: Date | null = null;
-  for (const y of [year - 1, year, year + 1]) {
-    const d = new Date(Date.UTC(y, m, day, hh, mm, ss));
-    if (d.getUTCDate() !== day) continue;
-    if (
-      !best ||
-      Math.abs(d.getTime() - receivedAt.getTime()) < Math.abs(best.getTime() - receivedAt.getTime())
-    ) {
-      best = d;
-    }
+  let best = Number.NaN;
+  for (let y = year - 1; y <= year + 1; y++) {
+    const t = Date.UTC(y, m, day, hh, mm, ss);
+    if (new Date(t).getUTCDate() !== day) continue;
+    if (Number.isNaN(best) || Math.abs(t - received) < Math.abs(best - received)) best = t;
   }
-  return best;
+  return Number.isNaN(best) ? null : new Date(best);
 }
 
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/;
@@ -52,6 +51,85 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** ISO 8601 / RFC 3339 with an optional zone written as Z, +hh:mm or +hhmm; microseconds allowed. */
 export function isoTimestamp(text: string): Date | null {
+  return isoInRange(text) ?? isoParsed(text);
+}
+
+/** Two decimal digits at `i` as a number; negative when either is not a digit. */
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * isoTimestamp read character by character, for texts in the ordinary ranges (what lines
+ * carry); null for anything else, which isoParsed then decides.
+ */
+function isoInRange(s: string): Date | null {
+  const n = s.length;
+  if (n < 19) return null;
+  const century = twoDigits(s, 0);
+  const yy = twoDigits(s, 2);
+  const mo = twoDigits(s, 5);
+  const d = twoDigits(s, 8);
+  const h = twoDigits(s, 11);
+  const mi = twoDigits(s, 14);
+  const sec = twoDigits(s, 17);
+  const sep = s.charCodeAt(10);
+  if (
+    century < 0 ||
+    yy < 0 ||
+    mo < 0 ||
+    d < 0 ||
+    h < 0 ||
+    mi < 0 ||
+    sec < 0 ||
+    s.charCodeAt(4) !== 45 ||
+    s.charCodeAt(7) !== 45 ||
+    (sep !== 84 && sep !== 32) ||
+    s.charCodeAt(13) !== 58 ||
+    s.charCodeAt(16) !== 58
+  )
+    return null;
+  let i = 19;
+  let ms = 0;
+  if (s.charCodeAt(i) === 46) {
+    // ".fff...": milliseconds from the first three digits
+    const start = ++i;
+    for (let c = s.charCodeAt(i); c >= 48 && c <= 57; c = s.charCodeAt(++i))
+      if (i - start < 3) ms += (c - 48) * (i === start ? 100 : i === start + 1 ? 10 : 1);
+    if (i === start) return null;
+  }
+  let offset = 0;
+  if (i < n) {
+    const sign = s.charCodeAt(i);
+    if (sign === 90 && i + 1 === n) {
+      // Z
+    } else if (sign === 43 || sign === 45) {
+      const zh = twoDigits(s, i + 1);
+      const zm = twoDigits(s, s.charCodeAt(i + 3) === 58 ? i + 4 : i + 3);
+      if (zh < 0 || zm < 0 || (s.charCodeAt(i + 3) === 58 ? i + 6 : i + 5) !== n) return null;
+      if (zh > 23 || zm > 59) return null;
+      offset = (zh * 60 + zm) * (sign === 45 ? -60_000 : 60_000);
+    } else return null;
+  }
+  const y = century * 100 + yy;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (
+    y < 100 ||
+    mo < 1 ||
+    mo > 12 ||
+    d < 1 ||
+    d > (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!) ||
+    h > 23 ||
+    mi > 59 ||
+    sec > 59
+  )
+    return null;
+  return new Date(Date.UTC(y, mo - 1, d, h, mi, sec, ms) - offset);
+}
+
+function isoParsed(text: string): Date | null {
   const m = ISO_TIME.exec(text);
   if (!m) return null;
   const frac = m[7] ? m[7].slice(0, 4).padEnd(4, '0') : '';

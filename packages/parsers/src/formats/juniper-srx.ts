@@ -61,10 +61,10 @@
 import type { EcsEvent } from '@soc/schema';
 import {
   baseEvent,
+  fieldTable,
   ianaNumber,
   isIp,
   isoTimestamp,
-  keyFinder,
   toCount,
   toPort,
   transportName,
@@ -73,7 +73,55 @@ import { splitSyslogHeader } from '../syslog-header.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
 
 type Kind = 'create' | 'close' | 'deny' | 'idp';
-type Fields = Record<string, string>;
+
+/** the parameters the structured and text forms are read into (Fields is typed by them) */
+const KEYS = [
+  'action',
+  'application',
+  'application-name',
+  'attack-id',
+  'attack-name',
+  'bytes-from-client',
+  'bytes-from-server',
+  'destination-address',
+  'destination-interface-name',
+  'destination-port',
+  'destination-zone-name',
+  'elapsed-time',
+  'epoch-time',
+  'inbound-bytes',
+  'inbound-packets',
+  'message-type',
+  'nat-destination-address',
+  'nat-destination-port',
+  'nat-source-address',
+  'nat-source-port',
+  'outbound-bytes',
+  'outbound-packets',
+  'packet-incoming-interface',
+  'packets-from-client',
+  'packets-from-server',
+  'policy-name',
+  'protocol-id',
+  'protocol-name',
+  'reason',
+  'repeat-count',
+  'rule-name',
+  'service-name',
+  'session-id-32',
+  'source-address',
+  'source-interface-name',
+  'source-port',
+  'source-zone-name',
+  'threat-severity',
+  'username',
+] as const;
+type Key = (typeof KEYS)[number];
+const table = fieldTable(KEYS);
+type Fields = ReturnType<typeof table.fields>;
+const NO_VALUES: readonly undefined[] = [];
+/** Fields with none set, for the text forms to fill in by name. */
+const noFields = () => table.fields(NO_VALUES);
 
 const FLOW_TAG = 'RT_FLOW_SESSION_';
 const IDP_TAG = 'IDP_ATTACK_LOG_EVENT';
@@ -138,58 +186,47 @@ function findTag(s: string): Located | undefined {
   return { kind: known ? kind : undefined, name, end };
 }
 
-/**
- * The parameter names Junos writes (RT_FLOW and RT_IDP): read as these constant strings
- * rather than new slices, which are cheaper to store as keys. Other names are sliced.
- */
-const knownParam = keyFinder(
-  'username source-zone-name source-port source-address service-name roles policy-name destination-zone-name destination-port destination-address nat-source-port nat-source-address nat-destination-port nat-destination-address session-id-32 protocol-id packet-incoming-interface nested-application encrypted connection-tag application application-sub-category application-risk application-characteristics application-category src-nat-rule-type src-nat-rule-name nat-connection-tag elapsed-time dst-nat-rule-type dst-nat-rule-name reason threat-severity source-interface-name rulebase-name rule-name repeat-count protocol-name packets-from-server packets-from-client packet-log-id outbound-packets outbound-bytes message message-type inbound-packets inbound-bytes export-id epoch-time destination-interface-name bytes-from-server bytes-from-client attack-name application-name alert action logical-system-name icmp-type'.split(
-    ' ',
-  ),
-);
-
 /** Parses RFC 5424 structured data from `at`; returns the junos@ element's parameters and the end. */
 function structuredData(s: string, at: number): { fields?: Fields; end: number } | undefined {
-  if (s[at] === '-') return { end: at + 1 };
+  if (s.charCodeAt(at) === 45) return { end: at + 1 }; // "-"
   let i = at;
   let fields: Fields | undefined;
-  while (s[i] === '[') {
+  while (s.charCodeAt(i) === 91) {
+    // [
     let idEnd = i + 1;
-    while (idEnd < s.length && s[idEnd] !== ' ' && s[idEnd] !== ']') idEnd++;
-    const id = s.slice(i + 1, idEnd);
-    const params: Fields = Object.create(null);
+    for (let c = s.charCodeAt(idEnd); idEnd < s.length && c !== 32 && c !== 93; c = s.charCodeAt(++idEnd));
+    // only the junos@ element's parameters are kept; the others are checked and skipped
+    const slots = s.startsWith('junos@', i + 1) ? table.slots() : undefined;
     i = idEnd;
     for (;;) {
-      while (s[i] === ' ') i++;
-      if (s[i] === ']') {
+      while (s.charCodeAt(i) === 32) i++;
+      if (s.charCodeAt(i) === 93) {
         i++;
         break;
       }
-      const eq = s.indexOf('="', i);
+      let eq = s.indexOf('=', i);
+      while (eq >= 0 && s.charCodeAt(eq + 1) !== 34) eq = s.indexOf('=', eq + 1); // ="
       if (eq < 0) return undefined;
-      const key = knownParam(s, i, eq) ?? s.slice(i, eq);
-      let j = eq + 2;
-      let escaped = false;
-      for (;;) {
-        const q = s.indexOf('"', j);
-        if (q < 0) return undefined;
-        let back = 0;
-        for (let k = q - 1; k >= j && s[k] === '\\'; k--) back++;
-        if (back % 2 === 0) {
-          let v = s.slice(eq + 2, q);
-          if (escaped || v.includes('\\')) v = v.replace(/\\(["\\\]])/g, '$1');
-          params[key] = v;
-          j = q + 1;
-          break;
-        }
-        escaped = true;
-        j = q + 1;
+      const key = slots ? table.index(s, i, eq) : -1;
+      let q = s.indexOf('"', eq + 2);
+      while (q >= 0 && isEscaped(s, q, eq + 2)) q = s.indexOf('"', q + 1);
+      if (q < 0) return undefined;
+      if (key >= 0) {
+        const v = s.slice(eq + 2, q);
+        slots![key] = v.includes('\\') ? v.replace(/\\(["\\\]])/g, '$1') : v;
       }
-      i = j;
+      i = q + 1;
     }
-    if (id.startsWith('junos@')) fields = params;
+    if (slots) fields = table.fields(slots);
   }
   return { fields, end: i };
+}
+
+/** Whether the character at `at` follows an odd run of backslashes (that starts at `from` or later). */
+function isEscaped(s: string, at: number, from: number): boolean {
+  let back = 0;
+  for (let k = at - 1; k >= from && s.charCodeAt(k) === 92; k--) back++;
+  return back % 2 === 1;
 }
 
 interface Header {
@@ -280,7 +317,7 @@ function tuple(text: string, into: Fields, nat: boolean, sep = '/'): boolean {
 }
 
 function flowText(kind: 'create' | 'close' | 'deny', text: string): Fields | string {
-  const f: Fields = Object.create(null);
+  const f = noFields();
   let body: string;
   if (kind === 'create') {
     if (!text.startsWith('session created '))
@@ -298,7 +335,8 @@ function flowText(kind: 'create' | 'close' | 'deny', text: string): Fields | str
     f['reason'] = text.slice(15, colon);
     body = text.slice(colon + 2);
   }
-  const t = body.split(' ').filter((x) => x !== '');
+  const t: string[] = [];
+  for (const word of body.split(' ')) if (word !== '') t.push(word);
   let k = 0;
   if (!tuple(t[k++] ?? '', f, false)) return `${kind}: no source->destination address pair`;
   if (t[k]?.startsWith('0x')) k++;
@@ -343,12 +381,15 @@ function flowText(kind: 'create' | 'close' | 'deny', text: string): Fields | str
   f['session-id-32'] = t[p + 4]!;
   let q = p + 5;
   if (kind === 'close') {
-    for (const dir of ['client', 'server']) {
-      const m = /^(\d+)\((\d+)\)$/.exec(t[q++] ?? '');
-      if (m) {
-        f[`packets-from-${dir}`] = m[1]!;
-        f[`bytes-from-${dir}`] = m[2]!;
-      }
+    const client = /^(\d+)\((\d+)\)$/.exec(t[q++] ?? '');
+    if (client) {
+      f['packets-from-client'] = client[1]!;
+      f['bytes-from-client'] = client[2]!;
+    }
+    const server = /^(\d+)\((\d+)\)$/.exec(t[q++] ?? '');
+    if (server) {
+      f['packets-from-server'] = server[1]!;
+      f['bytes-from-server'] = server[2]!;
     }
     f['elapsed-time'] = t[q++] ?? '';
     f['application'] = t[q] ?? '';
@@ -372,7 +413,7 @@ function between(s: string, start: string, end: string): string | undefined {
 
 function idpText(text: string): Fields | string {
   if (!text.startsWith('IDP: ')) return 'IDP attack log text does not start with "IDP:"';
-  const f: Fields = Object.create(null);
+  const f = noFields();
   const epoch = between(text, 'at ', ',');
   if (epoch) f['epoch-time'] = epoch;
   const type = between(text, ', ', ' Attack log');
@@ -389,7 +430,7 @@ function idpText(text: string): Fields | string {
   if (policy) f['policy-name'] = policy;
   const attackAt = text.indexOf('. attack: ');
   if (attackAt < 0) return 'IDP attack log has no "attack:" part';
-  const KEYS: Record<string, string> = {
+  const IDP_KEYS: Record<string, Key> = {
     id: 'attack-id',
     repeat: 'repeat-count',
     action: 'action',
@@ -416,7 +457,7 @@ function idpText(text: string): Fields | string {
     } else {
       const eq = item.indexOf('=');
       const name = eq > 0 ? item.slice(0, eq) : '';
-      const key = Object.hasOwn(KEYS, name) ? KEYS[name] : undefined;
+      const key = Object.hasOwn(IDP_KEYS, name) ? IDP_KEYS[name] : undefined;
       if (key) f[key] = item.slice(eq + 1);
     }
   }
@@ -468,7 +509,7 @@ function endpoint(f: Fields, side: 'source' | 'destination', ports: boolean): En
   };
 }
 
-const count = (f: Fields, key: string) => toCount(f[key]);
+const count = (f: Fields, key: Key) => toCount(f[key]);
 const sum = (a: number | undefined, b: number | undefined) =>
   a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0);
 const seconds = (v: string | undefined) => {

@@ -4,6 +4,7 @@
 // port scans (grouped by source, run where the events are) and a DDoS against one
 // destination and sensors going silent (grouped by destination and by sensor, repartitioned).
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   freePort,
@@ -185,6 +186,9 @@ describe('correlator durability and scale-out', () => {
       .poll(async () => (await alertKeysAll(p.ns)).length, { timeout: 60_000, interval: 1000 })
       .toBeGreaterThanOrEqual(reference.length);
     expect(await alertKeysAll(p.ns)).toEqual(reference);
+    // the restart went through checkpoints (restored state, skipped input), not a replay from zero
+    const log = readFileSync(join(REPO_ROOT, 'test-results', 'logs', p.ns, 'correlator.log'), 'utf8');
+    expect(log).toContain('correlation state restored');
   });
 
   it('two instances on six partitions raise exactly the alerts of one', async () => {

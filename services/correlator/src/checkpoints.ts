@@ -10,6 +10,7 @@ import { gunzipSync, gzip } from 'node:zlib';
 import { splitRequests } from '@soc/kafka';
 import { type Logger, retry } from '@soc/telemetry';
 import type { Kafka, Message, Producer } from 'kafkajs';
+import { stringifyInSlices } from './json-slices.ts';
 
 const CHUNK_BYTES = 512 * 1024;
 // compressed on the thread pool: a large state would otherwise hold up the event loop
@@ -125,7 +126,7 @@ export class CheckpointStore {
 }
 
 export interface PartitionStateHooks {
-  /** the partition's state as JSON, or null when there is none yet */
+  /** a copy of the partition's state as plain JSON data (sharing nothing that changes later), or null when there is none yet */
   snapshot(partition: number): unknown;
   restore(partition: number, state: unknown): void;
   drop(partition: number): void;
@@ -139,11 +140,11 @@ export interface CheckpointObserver {
   saved(partition: number, seconds: number, compressedBytes: number): void;
 }
 
-/** A partition's state taken between two batches, to be saved. */
+/** A partition's state taken between two batches (a copy: later input does not change it), to be saved. */
 export interface Capture {
   partition: number;
   offset: string;
-  json: string;
+  state: unknown;
 }
 
 /**
@@ -161,6 +162,8 @@ export class CheckpointedPartitions {
   /** per held partition: offsets below this were applied by the restored checkpoint */
   private readonly skipBelow = new Map<number, number>();
   private readonly lastCheckpoint = new Map<number, number>();
+  /** per partition: the save in progress */
+  private readonly saving = new Map<number, Promise<string | null>>();
   private readonly since = new Map<number, number>();
   private restoring: Promise<void> | null = null;
   held = new Set<number>();
@@ -241,33 +244,56 @@ export class CheckpointedPartitions {
 
   /**
    * After a batch: the state to save when the partition's checkpoint is due (or forced),
-   * taken now and written out as JSON, so later input cannot change it; else null.
+   * taken now as a copy, so later input cannot change it; else null. Not due while the
+   * partition's previous checkpoint is still being saved.
    */
   capture(partition: number, nextOffset: string, force = false): Capture | null {
+    if (!force && this.saving.has(partition)) return null;
     const last = this.lastCheckpoint.get(partition) ?? 0;
     if (!force && Date.now() - last < this.intervalMs) return null;
     const started = performance.now();
     const state = this.hooks.snapshot(partition);
     if (state === null) return null;
-    const json = JSON.stringify(state);
     this.observer?.captured(partition, (performance.now() - started) / 1000);
-    return { partition, offset: nextOffset, json };
+    return { partition, offset: nextOffset, state };
   }
 
-  /** Saves a capture once the outputs before it are on Kafka; returns the offset that may then be committed. */
-  async persist(c: Capture): Promise<string> {
-    await this.hooks.flush();
-    const started = performance.now();
-    const bytes = await this.store.save(c.partition, c.offset, c.json);
-    this.observer?.saved(c.partition, (performance.now() - started) / 1000, bytes);
-    this.lastCheckpoint.set(c.partition, Date.now());
-    this.skipBelow.delete(c.partition);
-    return c.offset;
+  /**
+   * Saves a capture once the outputs before it are on Kafka (and the partition's previous
+   * save is done), written out as JSON a slice at a time so other work runs in between;
+   * returns the offset that may then be committed, or null when the partition was taken
+   * away meanwhile (its new owner checkpoints it from its own state).
+   */
+  persist(c: Capture): Promise<string | null> {
+    const before = this.saving.get(c.partition);
+    const run = (async () => {
+      if (before) await before.catch(() => undefined);
+      await this.hooks.flush();
+      const json = await stringifyInSlices(c.state);
+      if (!this.held.has(c.partition)) return null;
+      const started = performance.now();
+      const bytes = await this.store.save(c.partition, c.offset, json);
+      this.observer?.saved(c.partition, (performance.now() - started) / 1000, bytes);
+      this.lastCheckpoint.set(c.partition, Date.now());
+      this.skipBelow.delete(c.partition);
+      return c.offset;
+    })();
+    this.saving.set(c.partition, run);
+    const done = () => {
+      if (this.saving.get(c.partition) === run) this.saving.delete(c.partition);
+    };
+    run.then(done, done);
+    return run;
   }
 
   /** capture + persist: the offset to commit — only when a checkpoint was just saved. */
   async maybeCheckpoint(partition: number, nextOffset: string, force = false): Promise<string | null> {
     const c = this.capture(partition, nextOffset, force);
     return c ? this.persist(c) : null;
+  }
+
+  /** Resolves once every save in progress has finished (shutdown). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.saving.values()]);
   }
 }

@@ -139,8 +139,13 @@ const { sources, repartitions } = await retry(
 );
 
 const outbox = new Outbox({ producer, counters, logger, signal: shutdown.signal });
-// after the consumers stop, before the producer goes: the last batches' outputs go out
-shutdown.add('outbox', () => outbox.drain());
+// after the consumers stop, before the producers go: the last batches' outputs and
+// checkpoints go out
+shutdown.add('outbox', async () => {
+  await outbox.drain();
+  await runtime?.partitions.settled();
+  await stage2?.partitions.settled();
+});
 const outputs = {
   outbox,
   topics: { alerts: topics.alerts, late: lateTopic, repartition: repartitionTopic },
@@ -208,8 +213,18 @@ function consume(
     handleBatch: async (messages, ctx) => {
       await stage.handleBatch(messages, ctx.partition);
       const next = String(Number(messages.at(-1)!.offset) + 1);
-      const offset = await stage.checkpoint(ctx.partition, next, !ctx.isRunning());
-      if (offset !== null) commitNext.set(ctx.partition, offset);
+      const stopping = !ctx.isRunning();
+      const saved = stage.checkpoint(ctx.partition, next, stopping).then((offset) => {
+        if (offset !== null) commitNext.set(ctx.partition, offset);
+      });
+      // a checkpoint is saved while the next batches run (its offset is committed with the
+      // partition's next batch); the last one, at shutdown, is waited for
+      if (stopping) await saved;
+      else
+        saved.catch((err) => {
+          counters.errors.inc({ stage: 'checkpoint' });
+          logger.error({ err, partition: ctx.partition }, 'checkpoint not saved; the next batch tries again');
+        });
     },
     commitOffset: (partition) => {
       const offset = commitNext.get(partition) ?? null;

@@ -80,7 +80,7 @@ export function correlatorMetrics(
   const counters = componentCounters(registry, 'correlator');
   const checkpointSeconds = new Histogram({
     name: 'soc_correlator_checkpoint_seconds',
-    help: 'Checkpoint steps: capture (taking the state as JSON; holds the event loop) and save (compress, write, acknowledge)',
+    help: 'Checkpoint steps: capture (copying the state; holds the event loop) and save (JSON in slices, compress, write, acknowledge)',
     labelNames: ['stage', 'step'],
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],

@@ -201,7 +201,7 @@ export class CorrelatorRuntime {
 
   /**
    * After a batch: the offset to commit — only when a checkpoint was just saved. The state
-   * is taken between batches; saving it does not hold up the timers.
+   * is taken between batches; saving it holds up neither the timers nor the batches after.
    */
   async checkpoint(partition: number, nextOffset: string, force: boolean): Promise<string | null> {
     const c = await this.serial.run(async () => this.partitions.capture(partition, nextOffset, force));

@@ -5,8 +5,10 @@
 //   beside the ceiling: kcat -P producing the same lines raw into a topic of the same broker.
 // Beside each rate, the CPU the ingest process spent per line (user + system, from /proc):
 // on a shared machine it varies much less than the rate does.
-// --profile writes a V8 CPU profile of the ingest process into its log folder.
-// Usage: node bench/ingest.ts [--lines 200000] [--batch 1000] [--senders 4] [--connections 2] [--profile]
+// --profile writes a V8 CPU profile of the ingest process into its log folder;
+// --parse-threads sets INGEST_PARSE_THREADS (0: parsing on ingest's main thread).
+// Usage: node bench/ingest.ts [--lines 200000] [--batch 1000] [--senders 4] [--connections 2]
+//                             [--parse-threads N] [--profile]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     senders: { type: 'string', default: '4' },
     connections: { type: 'string', default: '2' },
     profile: { type: 'boolean', default: false },
+    'parse-threads': { type: 'string' },
   },
 });
 const N = Number(values.lines);
@@ -61,6 +64,7 @@ const { ingest } = await startServices({
     ]),
     INGEST_SYSLOG_UDP_PORT: '0',
     INGEST_SYSLOG_TCP_PORT: String(tcpPort),
+    ...(values['parse-threads'] ? { INGEST_PARSE_THREADS: values['parse-threads'] } : {}),
     ...(values.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` } : {}),
   },
   logDir: dir,

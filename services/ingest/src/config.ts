@@ -33,6 +33,12 @@ export const ingestEnv = z
     INGEST_KAFKA_TIMEOUT_MS: env.int(5000, 100),
     /** bytes of messages per produce request; keep under the broker's max.message.bytes */
     INGEST_KAFKA_MAX_REQUEST_BYTES: env.int(768 * 1024, 1024),
+    /**
+     * threads that parse, enrich and serialize lines beside the main thread; 0: the main
+     * thread does. Each costs CPU (~2 µs per line in all) and pays only with a core to spare
+     * (not on 2 cores shared with the broker: bench/ingest.ts --parse-threads measures it)
+     */
+    INGEST_PARSE_THREADS: env.int(0, 0, 64),
     /** partitions of the topics this service creates when they are missing */
     INGEST_TOPIC_PARTITIONS: env.int(6, 1, 1024),
     /** seconds a client should wait before retrying when Kafka is unavailable */

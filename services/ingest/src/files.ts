@@ -15,6 +15,7 @@ export class Reloadable<T> {
   private readonly reloads: Counter<'file' | 'result'>;
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private readonly listeners: (() => void)[] = [];
 
   constructor(name: string, load: () => T, logger: Logger, reloads: Counter<'file' | 'result'>) {
     this.name = name;
@@ -26,6 +27,11 @@ export class Reloadable<T> {
 
   get(): T {
     return this.value;
+  }
+
+  /** Calls `listener` after each reload that loaded. */
+  onReload(listener: () => void): void {
+    this.listeners.push(listener);
   }
 
   watch(path: string): void {
@@ -42,6 +48,7 @@ export class Reloadable<T> {
       this.value = this.load();
       this.reloads.inc({ file: this.name, result: 'ok' });
       this.logger.info({ file: this.name }, 'reloaded');
+      for (const listener of this.listeners) listener();
       return true;
     } catch (err) {
       this.reloads.inc({ file: this.name, result: 'error' });

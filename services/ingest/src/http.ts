@@ -8,15 +8,17 @@
 // 503 Kafka unavailable (Retry-After; resend the whole body — events keep deterministic ids).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGunzip, createInflate } from 'node:zlib';
-import { bearerToken, countLines, parseBody, type RateLimiter, type SensorRegistry } from '@soc/ingest';
+import { bearerToken, countLines, type RateLimiter, type SensorRegistry } from '@soc/ingest';
 import { formatNames, getParser } from '@soc/parsers';
 import { type ComponentCounters, type Histogram, type Logger, sendJson } from '@soc/telemetry';
 import type { IngestConfig } from './config.ts';
 import { type Intake, KafkaUnavailableError } from './intake.ts';
+import type { ParsePool } from './parse-pool.ts';
 
 export interface HttpDeps {
   config: IngestConfig;
   intake: Intake;
+  pool: ParsePool;
   sensors: () => SensorRegistry;
   limiter: RateLimiter;
   logger: Logger;
@@ -74,17 +76,19 @@ export function logsHandler(deps: HttpDeps) {
         });
       }
       const receivedAt = new Date();
-      const batch = parseBody(
-        body,
-        parser,
+      // parsed on a parse thread: the body's memory moves there, so it is not read after this
+      const [batch] = await deps.pool.prepare([
         {
+          data: body,
+          format,
           tenant: sensor.tenant,
-          receivedAt,
+          receivedAt: receivedAt.getTime(),
           keepOriginal: config.INGEST_KEEP_ORIGINAL,
-          iptablesPrefixes: sensor.iptables_prefixes,
+          ...(sensor.iptables_prefixes ? { iptablesPrefixes: sensor.iptables_prefixes } : {}),
+          maxLineBytes: config.INGEST_MAX_LINE_BYTES,
         },
-        config.INGEST_MAX_LINE_BYTES,
-      );
+      ]);
+      if (!batch) throw new Error('the parse pool returned no batch');
       try {
         await deps.intake.publish([
           { batch, sensor, format, transport: 'http', receivedAt, peer: req.socket.remoteAddress },
@@ -99,11 +103,11 @@ export function logsHandler(deps: HttpDeps) {
           'retry-after': String(config.INGEST_RETRY_AFTER_SECONDS),
         });
       }
-      status = batch.events.length === 0 && batch.rejected.length > 0 ? 422 : 200;
+      status = batch.valueEnds.length === 0 && batch.rejected.length > 0 ? 422 : 200;
       sendJson(res, status, {
         format,
         ...(batch.detected ? { detected: batch.detected } : {}),
-        accepted: batch.events.length,
+        accepted: batch.valueEnds.length,
         rejected: batch.rejected.length,
         errors: batch.rejected
           .slice(0, config.INGEST_MAX_ERRORS_REPORTED)

@@ -1,11 +1,12 @@
 // Intake's produce queue: publish calls made while a request is in flight share the next
 // request; a failed request fails exactly the calls it had not yet acknowledged.
-import type { ParsedBatch, Sensor } from '@soc/ingest';
+import type { Sensor } from '@soc/ingest';
 import { ECS_VERSION, type EcsEvent, topicNames } from '@soc/schema';
 import { Counter, componentCounters, createLogger, createRegistry } from '@soc/telemetry';
 import type { Producer, TopicMessages } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { Intake, KafkaUnavailableError, type SourcedBatch } from './intake.ts';
+import { type PreparedBatch, serialize } from './prepare.ts';
 
 /** A producer that records requests and answers each when told to. */
 function producer() {
@@ -29,7 +30,6 @@ function intake(p: Producer, maxRequestBytes = 1_000_000) {
     counters: componentCounters(registry, 'ingest'),
     enriched: new Counter({ name: 'e', help: 'e', labelNames: ['kind'], registers: [registry] }),
     logger: createLogger('test', 'silent'),
-    enrichment: () => ({}),
   });
 }
 
@@ -41,7 +41,7 @@ const event = (n: number): EcsEvent => ({
 });
 
 function batch(...ids: number[]): SourcedBatch[] {
-  const parsed: ParsedBatch = { events: ids.map(event), rejected: [], lines: ids.length };
+  const parsed: PreparedBatch = { ...serialize(ids.map(event), {}), rejected: [], lines: ids.length };
   const sensor = { id: 's', tenant: 'acme' } as Sensor;
   return [{ batch: parsed, sensor, format: 'cef', transport: 'http', receivedAt: new Date() }];
 }

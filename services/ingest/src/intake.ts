@@ -1,22 +1,17 @@
-// The transport-independent half of ingest: parsed batches from any transport are
-// enriched (zones, threat intel), then written to Kafka — events to the events topic,
-// rejected lines to the dead-letter topic — acks=all, within a deadline, in produce
-// requests shared with the batches other requests and connections published meanwhile.
-// A batch Kafka did not acknowledge in time raises KafkaUnavailableError: HTTP answers
-// 503, syslog holds the batch and stops reading.
-import type { ThreatIntel, ZoneMap } from '@soc/enrich';
-import type { ParsedBatch, RejectedLine, Sensor } from '@soc/ingest';
-import type { EcsEvent, Topics } from '@soc/schema';
+// The transport-independent half of ingest: prepared batches (parsed, enriched and
+// serialized: prepare.ts) from any transport are written to Kafka — events to the events
+// topic, one record each, rejected lines to the dead-letter topic — acks=all, within a
+// deadline, in produce requests shared with the batches other requests and connections
+// published meanwhile. A batch Kafka did not acknowledge in time raises
+// KafkaUnavailableError: HTTP answers 503, syslog holds the batch and stops reading.
+import type { RejectedLine, Sensor } from '@soc/ingest';
+import type { Topics } from '@soc/schema';
 import type { ComponentCounters, Counter, Logger } from '@soc/telemetry';
 import type { Message, Producer } from 'kafkajs';
+import type { PreparedBatch } from './prepare.ts';
 
 export class KafkaUnavailableError extends Error {
   override name = 'KafkaUnavailableError';
-}
-
-export interface Enrichment {
-  zones?: ZoneMap;
-  intel?: ThreatIntel;
 }
 
 export interface IntakeDeps {
@@ -28,21 +23,16 @@ export interface IntakeDeps {
   counters: ComponentCounters;
   enriched: Counter<'kind'>;
   logger: Logger;
-  enrichment: () => Enrichment;
 }
 
 export interface SourcedBatch {
-  batch: ParsedBatch;
+  batch: PreparedBatch;
   sensor: Sensor;
   format: string;
   transport: 'http' | 'syslog-udp' | 'syslog-tcp' | 'syslog-tls';
   receivedAt: Date;
   /** the sender's address, for the dead-letter record */
   peer?: string;
-}
-
-export function eventKey(e: EcsEvent): string {
-  return `${e.organization.id}|${e.source?.ip ?? e.observer?.name ?? ''}`;
 }
 
 type Tagged = { topic: string; m: Message; waiter: Waiter };
@@ -89,16 +79,18 @@ export class Intake {
     }
   }
 
-  /** Enriches and writes the batches; resolves once Kafka acknowledged all of them. */
+  /** Writes the batches; resolves once Kafka acknowledged all of them. */
   async publish(items: SourcedBatch[]): Promise<void> {
-    const { zones, intel } = this.deps.enrichment();
     const events: Message[] = [];
     const dead: Message[] = [];
     for (const item of items) {
-      for (const e of item.batch.events) {
-        if (zones) zones.apply(e);
-        if (intel && intel.apply(e) > 0) this.deps.enriched.inc({ kind: 'threat_intel' });
-        events.push({ key: eventKey(e), value: JSON.stringify(e) });
+      const { values, valueEnds, keys, keyEnds, intelHits } = item.batch;
+      if (intelHits > 0) this.deps.enriched.inc({ kind: 'threat_intel' }, intelHits);
+      for (let i = 0; i < valueEnds.length; i++) {
+        events.push({
+          key: keys.slice(i === 0 ? 0 : keyEnds[i - 1], keyEnds[i]),
+          value: values.slice(i === 0 ? 0 : valueEnds[i - 1], valueEnds[i]),
+        });
       }
       for (const r of item.batch.rejected) dead.push(deadLetter(r, item));
     }
@@ -162,7 +154,8 @@ function* chunks<T extends { m: Message }>(items: T[], maxBytes: number): Genera
   let chunk: T[] = [];
   let bytes = 0;
   for (const item of items) {
-    const size = String(item.m.value).length + 64;
+    const { value } = item.m;
+    const size = (Buffer.isBuffer(value) ? value.length : Buffer.byteLength(String(value))) + 64;
     if (chunk.length > 0 && bytes + size > maxBytes) {
       yield chunk;
       chunk = [];

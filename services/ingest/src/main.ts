@@ -23,6 +23,7 @@ import { loadIngestConfig } from './config.ts';
 import { loadIntel, loadSensors, loadZones, Reloadable } from './files.ts';
 import { logsHandler } from './http.ts';
 import { Intake } from './intake.ts';
+import { ParsePool } from './parse-pool.ts';
 import { SyslogIntake } from './syslog.ts';
 
 const config = loadIngestConfig(process.env);
@@ -48,6 +49,17 @@ logger.info(
   'configuration loaded',
 );
 
+const pool = new ParsePool({
+  threads: config.INGEST_PARSE_THREADS,
+  zonesFile: config.INGEST_ZONES_FILE,
+  intelDir: config.INGEST_INTEL_DIR,
+  logLevel: config.LOG_LEVEL,
+  logger,
+  enrichment: () => ({ zones: zones.get(), intel: intel.get() }),
+});
+zones.onReload(() => pool.reloaded('zones'));
+intel.onReload(() => pool.reloaded('intel'));
+
 const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'soc-ingest', logger });
 const producer = createProducer(kafka);
 let kafkaReady = false;
@@ -64,11 +76,11 @@ const intake = new Intake({
     registers: [registry],
   }),
   logger,
-  enrichment: () => ({ zones: zones.get(), intel: intel.get() }),
 });
 const handleLogs = logsHandler({
   config,
   intake,
+  pool,
   sensors: () => sensors.get(),
   limiter: new RateLimiter(),
   logger,
@@ -83,6 +95,7 @@ const handleLogs = logsHandler({
 });
 const syslog = new SyslogIntake({
   intake,
+  pool,
   sensors: () => sensors.get(),
   logger,
   counters,
@@ -115,6 +128,7 @@ const server = createServer((req, res) => {
 });
 
 shutdown.add('kafka producer', () => producer.disconnect());
+shutdown.add('parse threads', () => pool.close());
 shutdown.add('http server', () => closeServer(server));
 shutdown.add('syslog', () => syslog.close());
 shutdown.add('file watchers', () => {

@@ -5,19 +5,24 @@
 // Backpressure: while the batch waiting for Kafka exceeds `maxPendingLines`, or Kafka is
 // unavailable, every TCP/TLS socket is paused (the kernel's window then stops the sender)
 // and UDP datagrams are dropped and counted. A batch Kafka refused is kept and retried;
-// lines are lost only if the process dies holding them (plain syslog has no acknowledgement).
+// lines are lost only if the process dies holding them (plain syslog has no acknowledgement)
+// or its parse thread does (logged and counted as errors at stage "parse").
+// Two batches overlap: the next one is parsed while the one before waits for Kafka; they
+// are published one after the other, in order.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { type Frame, parseLines, type Sensor, type SensorRegistry, SyslogFrameDecoder } from '@soc/ingest';
-import { getParser } from '@soc/parsers';
+import { type Frame, type Sensor, type SensorRegistry, SyslogFrameDecoder } from '@soc/ingest';
 import { backoffDelay, type ComponentCounters, type Logger } from '@soc/telemetry';
 import type { Intake, SourcedBatch } from './intake.ts';
+import type { ParsePool } from './parse-pool.ts';
+import { packFrames } from './prepare.ts';
 
 type Transport = 'syslog-udp' | 'syslog-tcp' | 'syslog-tls';
 
 export interface SyslogOptions {
   intake: Intake;
+  pool: ParsePool;
   sensors: () => SensorRegistry;
   logger: Logger;
   counters: ComponentCounters;
@@ -29,21 +34,35 @@ export interface SyslogOptions {
   maxBatch: number;
 }
 
+/** A TCP/TLS connection: one parse stream, whose state the pool keeps until it ends. */
+interface Connection {
+  id: number;
+  /** its Pending items not yet handed to the pool */
+  queued: number;
+  closed: boolean;
+}
+
 interface Pending {
   frames: Frame[];
   sensor: Sensor;
   transport: Transport;
   peer: string;
-  stream: Record<string, unknown>;
+  connection?: Connection;
   receivedAt: Date;
 }
 
 export class SyslogIntake {
   private readonly o: SyslogOptions;
   private queue: Pending[] = [];
+  /** lines received and not yet published (or given up) */
   private queuedLines = 0;
-  private inFlight: Pending[] | null = null;
+  /** batches taken from the queue and not yet published: at most two */
+  private batches = 0;
+  private preparing = false;
+  /** the latest batch's publication; the next one waits for it */
+  private published: Promise<void> = Promise.resolve();
   private failures = 0;
+  private nextConnection = 0;
   private paused = false;
   private readonly sockets = new Set<Socket>();
   private timer: NodeJS.Timeout | null = null;
@@ -70,7 +89,6 @@ export class SyslogIntake {
         sensor,
         transport: 'syslog-udp',
         peer: rinfo.address,
-        stream: {},
         receivedAt: new Date(),
       });
     });
@@ -99,9 +117,9 @@ export class SyslogIntake {
       else (s as UdpSocket).close();
     }
     for (const socket of this.sockets) socket.end();
-    while ((this.queue.length > 0 || this.inFlight) && this.failures < 3) {
+    while ((this.queue.length > 0 || this.batches > 0) && this.failures < 3) {
       // a flush in flight finishes on its own; wait for it rather than spin on a resolved promise
-      if (this.inFlight) await new Promise((r) => setTimeout(r, 20));
+      if (this.batches > 0) await new Promise((r) => setTimeout(r, 20));
       else await this.flush();
     }
   }
@@ -129,19 +147,24 @@ export class SyslogIntake {
     this.sockets.add(socket);
     if (this.paused) socket.pause();
     const decoder = new SyslogFrameDecoder(this.o.maxLineBytes);
-    const stream: Record<string, unknown> = {};
+    const connection: Connection = { id: this.nextConnection++, queued: 0, closed: false };
     const take = (frames: Frame[]) => {
       if (frames.length > 0)
-        this.enqueue({ frames, sensor, transport, peer, stream, receivedAt: new Date() });
+        this.enqueue({ frames, sensor, transport, peer, connection, receivedAt: new Date() });
     };
     socket.on('data', (chunk: Buffer) => take(decoder.push(chunk)));
     socket.on('end', () => take(decoder.end()));
-    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      connection.closed = true;
+      if (connection.queued === 0) this.o.pool.endStream(connection.id);
+    });
     socket.on('error', (err) => this.o.logger.debug({ err, peer }, 'syslog connection error'));
   }
 
   private enqueue(p: Pending): void {
     this.queue.push(p);
+    if (p.connection) p.connection.queued++;
     this.queuedLines += p.frames.length;
     this.updatePause();
     if (this.queuedLines >= this.o.maxBatch) void this.flush();
@@ -162,13 +185,17 @@ export class SyslogIntake {
     );
   }
 
+  /**
+   * Takes up to maxBatch queued lines and parses them, while the batch before (if any)
+   * waits for Kafka; then publishes them once that one is published, retrying until Kafka
+   * acknowledges (or, closing, three failures).
+   */
   private async flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.inFlight) return;
-    if (this.queue.length === 0) return;
+    if (this.preparing || this.batches >= 2 || this.queue.length === 0) return;
     // at most maxBatch lines per flush, so a backlog drains in steps
     let take = 0;
     let lines = 0;
@@ -181,44 +208,68 @@ export class SyslogIntake {
     }
     const items = this.queue.slice(0, take);
     this.queue = this.queue.slice(take);
-    this.inFlight = items;
-    const batches: SourcedBatch[] = items.map((p) => {
-      const format = p.sensor.format ?? this.o.defaultFormat;
-      const parser = getParser(format) ?? getParser('auto')!;
-      const batch = parseLines(
-        p.frames.map((f) => f.data),
-        parser,
-        {
-          tenant: p.sensor.tenant,
+    this.batches++;
+    this.preparing = true;
+    let batches: SourcedBatch[] | undefined;
+    try {
+      batches = await this.prepare(items);
+    } catch (err) {
+      this.o.counters.errors.inc({ stage: 'parse' });
+      this.o.logger.error({ err, lines }, 'syslog batch could not be parsed; dropped');
+    } finally {
+      this.preparing = false;
+    }
+    if (this.queue.length > 0) void this.flush();
+    if (batches) {
+      const turn = this.published.then(() => this.publish(batches));
+      this.published = turn;
+      await turn;
+    }
+    this.queuedLines -= lines;
+    this.batches--;
+    this.updatePause();
+    if (this.queue.length > 0) void this.flush();
+  }
+
+  private prepare(items: Pending[]): Promise<SourcedBatch[]> {
+    const formats = items.map((p) => p.sensor.format ?? this.o.defaultFormat);
+    const prepared = this.o.pool.prepare(
+      items.map((p, i) => ({
+        ...packFrames(p.frames),
+        format: formats[i]!,
+        tenant: p.sensor.tenant,
+        receivedAt: p.receivedAt.getTime(),
+        keepOriginal: this.o.keepOriginal,
+        ...(p.sensor.iptables_prefixes ? { iptablesPrefixes: p.sensor.iptables_prefixes } : {}),
+        maxLineBytes: this.o.maxLineBytes,
+        ...(p.connection ? { stream: p.connection.id } : {}),
+      })),
+    );
+    // the jobs are with the pool now: a closed connection's parse state can go after them
+    for (const { connection } of items) {
+      if (connection && --connection.queued === 0 && connection.closed) this.o.pool.endStream(connection.id);
+    }
+    return prepared.then((batches) =>
+      batches.map((batch, i) => {
+        const p = items[i]!;
+        return {
+          batch,
+          sensor: p.sensor,
+          format: formats[i]!,
+          transport: p.transport,
           receivedAt: p.receivedAt,
-          keepOriginal: this.o.keepOriginal,
-          stream: p.stream,
-          iptablesPrefixes: p.sensor.iptables_prefixes,
-        },
-        this.o.maxLineBytes,
-      );
-      p.frames.forEach((f, i) => {
-        if (f.oversized)
-          batch.rejected.push({
-            line: i + 1,
-            reason: `line too long: over ${this.o.maxLineBytes} bytes`,
-            raw: f.data.subarray(0, 4096).toString(),
-          });
-      });
-      return {
-        batch,
-        sensor: p.sensor,
-        format,
-        transport: p.transport,
-        receivedAt: p.receivedAt,
-        peer: p.peer,
-      };
-    });
+          peer: p.peer,
+        };
+      }),
+    );
+  }
+
+  private async publish(batches: SourcedBatch[]): Promise<void> {
     for (;;) {
       try {
         await this.o.intake.publish(batches);
         this.failures = 0;
-        break;
+        return;
       } catch (err) {
         this.failures++;
         this.updatePause();
@@ -226,13 +277,9 @@ export class SyslogIntake {
           { err: (err as Error).message, attempt: this.failures },
           'syslog batch not acknowledged by Kafka; holding it and retrying',
         );
-        if (this.closed && this.failures >= 3) break;
+        if (this.closed && this.failures >= 3) return;
         await new Promise((r) => setTimeout(r, backoffDelay(this.failures - 1, 200, 5000)));
       }
     }
-    this.queuedLines -= items.reduce((n, p) => n + p.frames.length, 0);
-    this.inFlight = null;
-    this.updatePause();
-    if (this.queue.length > 0) void this.flush();
   }
 }

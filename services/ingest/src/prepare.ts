@@ -1,0 +1,156 @@
+// From received bytes to what Intake writes to Kafka, the CPU-heavy half of ingest: lines
+// parsed into ECS events, enriched (zones, threat intel), serialized, with their Kafka
+// keys; rejected lines kept for the dead-letter topic and the sender's report. Runs on a
+// parse thread (parse-pool.ts) or, with INGEST_PARSE_THREADS=0, on the main thread: the
+// same code either way, and only plain data crosses between threads.
+import type { ThreatIntel, ZoneMap } from '@soc/enrich';
+import { type ParsedBatch, parseBody, parseLines, type RejectedLine } from '@soc/ingest';
+import { getParser, type IptablesPrefix } from '@soc/parsers';
+import type { EcsEvent } from '@soc/schema';
+
+/** One sender's lines to prepare: a request body (split on LF) or syslog frames. */
+export interface PrepareJob {
+  /** the body, or the frames back to back */
+  data: Uint8Array;
+  /** frames only: where each frame ends in `data` */
+  frameEnds?: Int32Array;
+  /** frames only: frames cut at the line limit (their data is the first maxLineBytes) */
+  oversized?: number[];
+  /** a parser name; an unknown one falls back to auto */
+  format: string;
+  tenant: string;
+  /** ms since the epoch */
+  receivedAt: number;
+  keepOriginal: boolean;
+  iptablesPrefixes?: readonly IptablesPrefix[];
+  maxLineBytes: number;
+  /** a syslog connection: header lines carry over from one of its batches to the next */
+  stream?: number;
+}
+
+/**
+ * A job's result. Event i is `values.slice(valueEnds[i-1], valueEnds[i])`, keyed
+ * `keys.slice(keyEnds[i-1], keyEnds[i])`: two strings per batch cross between threads as
+ * two copies, and slicing them costs the main thread little time and memory.
+ */
+export interface PreparedBatch {
+  values: string;
+  valueEnds: Int32Array;
+  keys: string;
+  keyEnds: Int32Array;
+  rejected: RejectedLine[];
+  /** lines seen, empty ones included */
+  lines: number;
+  /** with format=auto: lines per detected format */
+  detected?: Record<string, number>;
+  /** events that threat intel matched */
+  intelHits: number;
+}
+
+export interface Enrichment {
+  zones?: ZoneMap | undefined;
+  intel?: ThreatIntel | undefined;
+}
+
+/** The Kafka key of an event: its tenant and source, so one source's events stay in order. */
+export function eventKey(e: EcsEvent): string {
+  return `${e.organization.id}|${e.source?.ip ?? e.observer?.name ?? ''}`;
+}
+
+/** Prepares one job; `streams` holds the parse state of open syslog connections. */
+export function prepare(
+  job: PrepareJob,
+  enrichment: Enrichment,
+  streams: Map<number, Record<string, unknown>>,
+): PreparedBatch {
+  const parser = getParser(job.format) ?? getParser('auto')!;
+  const data = Buffer.from(job.data.buffer, job.data.byteOffset, job.data.byteLength);
+  const ctx = {
+    tenant: job.tenant,
+    receivedAt: new Date(job.receivedAt),
+    keepOriginal: job.keepOriginal,
+    ...(job.iptablesPrefixes ? { iptablesPrefixes: job.iptablesPrefixes } : {}),
+  };
+  let batch: ParsedBatch;
+  if (!job.frameEnds) batch = parseBody(data, parser, ctx, job.maxLineBytes);
+  else {
+    let stream: Record<string, unknown> = {};
+    if (job.stream !== undefined) {
+      stream = streams.get(job.stream) ?? stream;
+      streams.set(job.stream, stream);
+    }
+    batch = parseLines(frames(data, job.frameEnds), parser, { ...ctx, stream }, job.maxLineBytes);
+    for (const i of job.oversized ?? []) {
+      batch.rejected.push({
+        line: i + 1,
+        reason: `line too long: over ${job.maxLineBytes} bytes`,
+        raw: data
+          .subarray(i === 0 ? 0 : job.frameEnds[i - 1], job.frameEnds[i])
+          .subarray(0, 4096)
+          .toString(),
+      });
+    }
+  }
+
+  return {
+    ...serialize(batch.events, enrichment),
+    rejected: batch.rejected,
+    lines: batch.lines,
+    ...(batch.detected ? { detected: batch.detected } : {}),
+  };
+}
+
+/** Enriches the events and serializes them, back to back, with their keys. */
+export function serialize(
+  events: EcsEvent[],
+  { zones, intel }: Enrichment,
+): Pick<PreparedBatch, 'values' | 'valueEnds' | 'keys' | 'keyEnds' | 'intelHits'> {
+  const keys: string[] = new Array(events.length);
+  const values: string[] = new Array(events.length);
+  const keyEnds = new Int32Array(events.length);
+  const valueEnds = new Int32Array(events.length);
+  let intelHits = 0;
+  let keyEnd = 0;
+  let valueEnd = 0;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    if (zones) zones.apply(e);
+    if (intel && intel.apply(e) > 0) intelHits++;
+    keys[i] = eventKey(e);
+    values[i] = JSON.stringify(e);
+    keyEnds[i] = keyEnd += keys[i]!.length;
+    valueEnds[i] = valueEnd += values[i]!.length;
+  }
+  return { values: values.join(''), valueEnds, keys: keys.join(''), keyEnds, intelHits };
+}
+
+function* frames(data: Buffer, ends: Int32Array): Generator<Buffer> {
+  let start = 0;
+  for (const end of ends) {
+    yield data.subarray(start, end);
+    start = end;
+  }
+}
+
+/** Syslog frames as one job's data: the frames copied back to back, with their ends. */
+export function packFrames(frames: { data: Buffer; oversized: boolean }[]): {
+  data: Uint8Array;
+  frameEnds: Int32Array;
+  oversized: number[];
+} {
+  let bytes = 0;
+  for (const f of frames) bytes += f.data.length;
+  // over 4 KiB its own memory, which moves to a parse thread; under, from the pool, copied
+  const data = Buffer.allocUnsafe(bytes);
+  const frameEnds = new Int32Array(frames.length);
+  const oversized: number[] = [];
+  let offset = 0;
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i]!;
+    data.set(f.data, offset);
+    offset += f.data.length;
+    frameEnds[i] = offset;
+    if (f.oversized) oversized.push(i);
+  }
+  return { data, frameEnds, oversized };
+}

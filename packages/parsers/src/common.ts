@@ -55,7 +55,7 @@ export function isoTimestamp(text: string): Date | null {
 }
 
 /** Two decimal digits at `i` as a number; negative when either is not a digit. */
-function twoDigits(s: string, i: number): number {
+export function twoDigits(s: string, i: number): number {
   const a = s.charCodeAt(i) - 48;
   const b = s.charCodeAt(i + 1) - 48;
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
@@ -378,12 +378,4 @@ export function fieldTable<K extends string>(keys: readonly K[]): FieldTable<K> 
     slots: () => new Array(keys.length).fill(undefined),
     fields: new Function('v', `return { ${props} };`) as FieldTable<K>['fields'],
   };
-}
-
-/** keyIndexer giving the key itself (the set's own, interned string) rather than its index. */
-export function keyFinder(
-  keys: readonly string[],
-): (text: string, from: number, to: number) => string | undefined {
-  const index = keyIndexer(keys);
-  return (text, from, to) => keys[index(text, from, to)];
 }

@@ -58,6 +58,7 @@ import {
   toCount,
   toPort,
   transportName,
+  twoDigits,
   userOf,
 } from '../common.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
@@ -126,10 +127,15 @@ const THREAT = {
   hiResTime: 107,
 } as const;
 
-/** The columns this parser reads (of either log type). */
-const READ = new Uint8Array(256);
-for (const column of [...Object.values(C), ...Object.values(TRAFFIC), ...Object.values(THREAT)])
-  READ[column] = 1;
+/** The columns this parser reads of each log type, up to the last one (1 = read). */
+const columnsRead = (columns: number[]) => {
+  const read = new Uint8Array(Math.max(...columns) + 1);
+  for (const column of columns) read[column] = 1;
+  return read;
+};
+const READ_TRAFFIC = columnsRead([...Object.values(C), ...Object.values(TRAFFIC)]);
+const READ_THREAT = columnsRead([...Object.values(C), ...Object.values(THREAT)]);
+const READ_EITHER = columnsRead([...Object.values(C), ...Object.values(TRAFFIC), ...Object.values(THREAT)]);
 
 /** Every other PAN-OS log type: recognised, but not mapped by this parser. */
 const OTHER_TYPES = [
@@ -237,11 +243,11 @@ export const paloaltoParser: Parser = {
     const start =
       Math.max(line.lastIndexOf(' ', receiveComma - 1), line.lastIndexOf('>', receiveComma - 1)) + 1;
     const headerText = line.slice(0, start).trim();
-    const fields = splitCsv(line.slice(start), READ);
+    const fields = splitCsv(line.slice(start), true);
     if (!fields) return fail('syntax', 'PAN-OS CSV: unterminated quoted field');
     if (fields.length <= C.action)
       return fail('syntax', `PAN-OS CSV: ${fields.length} columns, expected at least 31`);
-    if (!LOCAL_TIME.test(fields[C.receiveTime]!))
+    if (!isLocalTime(fields[C.receiveTime]!))
       return fail('syntax', 'PAN-OS CSV: Receive Time is not "YYYY/MM/DD hh:mm:ss"');
     const type = fields[C.type];
     if (type !== 'TRAFFIC' && type !== 'THREAT')
@@ -436,8 +442,18 @@ export const paloaltoParser: Parser = {
   },
 };
 
-/** "YYYY/MM/DD hh:mm:ss", the PAN-OS local time form. */
-const LOCAL_TIME = /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}$/;
+/** Whether a text is "YYYY/MM/DD hh:mm:ss", the PAN-OS local time form. */
+function isLocalTime(text: string): boolean {
+  if (text.length !== 19) return false;
+  for (let i = 0; i < 19; i++) {
+    const c = text.charCodeAt(i);
+    const want = LOCAL_TIME_SHAPE.charCodeAt(i);
+    if (want === 48 ? c < 48 || c > 57 : c !== want) return false;
+  }
+  return true;
+}
+/** the shape isLocalTime wants, with 0 for any digit */
+const LOCAL_TIME_SHAPE = '0000/00/00 00:00:00';
 
 /** Cheap pre-check for sniff: a ",YYYY/MM/DD hh:mm:ss," receive time somewhere in the line. */
 function RECEIVE_TIME_SHAPE(line: string): boolean {
@@ -452,13 +468,13 @@ function RECEIVE_TIME_SHAPE(line: string): boolean {
 
 /** A PAN-OS local time as milliseconds since the epoch, read as if it were UTC. */
 function localTime(text: string | undefined): number | null {
-  if (!text || !LOCAL_TIME.test(text)) return null;
-  const y = Number(text.slice(0, 4));
-  const mo = Number(text.slice(5, 7));
-  const d = Number(text.slice(8, 10));
-  const h = Number(text.slice(11, 13));
-  const mi = Number(text.slice(14, 16));
-  const s = Number(text.slice(17, 19));
+  if (!text || !isLocalTime(text)) return null;
+  const y = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const mo = twoDigits(text, 5);
+  const d = twoDigits(text, 8);
+  const h = twoDigits(text, 11);
+  const mi = twoDigits(text, 14);
+  const s = twoDigits(text, 17);
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return null;
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
   return new Date(ms).getUTCDate() === d ? ms : null;
@@ -470,59 +486,50 @@ function validDate(d: Date): boolean {
 }
 
 /**
- * Splits one CSV record; "..." quotes fields holding commas, "" is a literal quote. With
- * `read`, a record without quotes keeps only the columns marked in it (the others are
- * undefined): most of a PAN-OS record is never read.
+ * Splits one CSV record; "..." quotes fields holding commas, "" is a literal quote; null
+ * when a quote is not closed. With `mapped`, only the columns this parser reads are kept
+ * (the others are undefined, and the record ends after the last one read): most of a
+ * PAN-OS record is never read.
  */
-export function splitCsv(text: string, read?: Uint8Array): (string | undefined)[] | null {
-  if (!text.includes('"')) return read ? splitColumns(text, read) : text.split(',');
-  const out: string[] = [];
+export function splitCsv(text: string, mapped = false): (string | undefined)[] | null {
+  const out: (string | undefined)[] = [];
   const n = text.length;
+  let read = mapped ? READ_EITHER : undefined;
   let i = 0;
-  for (;;) {
+  for (let column = 0; read === undefined || column < read.length; column++) {
+    const keep = read === undefined || read[column] === 1;
+    let quoted = '';
     if (text.charCodeAt(i) === 34) {
-      let value = '';
       let j = i + 1;
       for (;;) {
         const q = text.indexOf('"', j);
         if (q < 0) return null;
         if (text.charCodeAt(q + 1) === 34) {
-          value += text.slice(j, q + 1);
+          if (keep) quoted += text.slice(j, q + 1);
           j = q + 2;
           continue;
         }
-        value += text.slice(j, q);
+        if (keep) quoted += text.slice(j, q);
         i = q + 1;
         break;
       }
       // anything between the closing quote and the next comma is kept (lenient)
-      const c = text.indexOf(',', i);
-      const end = c < 0 ? n : c;
-      out.push(end > i ? value + text.slice(i, end) : value);
-      if (c < 0) return out;
-      i = c + 1;
-    } else {
-      const c = text.indexOf(',', i);
-      if (c < 0) {
-        out.push(text.slice(i));
-        return out;
-      }
-      out.push(text.slice(i, c));
-      i = c + 1;
     }
+    const c = text.indexOf(',', i);
+    const end = c < 0 ? n : c;
+    // columns not kept are left as holes (cheaper than storing undefined in each)
+    if (keep) out[column] = end > i ? quoted + text.slice(i, end) : quoted;
+    if (read !== undefined && column === C.type) {
+      const type = out[column];
+      read = type === 'TRAFFIC' ? READ_TRAFFIC : type === 'THREAT' ? READ_THREAT : READ_EITHER;
+    }
+    if (c < 0) {
+      out.length = column + 1;
+      break;
+    }
+    i = c + 1;
   }
-}
-
-function splitColumns(text: string, read: Uint8Array): (string | undefined)[] {
-  const out: (string | undefined)[] = [];
-  let i = 0;
-  for (let column = 0; ; column++) {
-    const comma = text.indexOf(',', i);
-    const end = comma < 0 ? text.length : comma;
-    out.push(read[column] === 1 ? text.slice(i, end) : undefined);
-    if (comma < 0) return out;
-    i = comma + 1;
-  }
+  return out;
 }
 
 /** The host of a BSD or IETF syslog header in front of the CSV, if any. */

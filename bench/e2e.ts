@@ -133,7 +133,10 @@ try {
   await consumer.subscribe({ topic: `${id}.alerts.v1`, fromBeginning: false });
   await consumer.run({
     eachMessage: async ({ message }) => {
-      const alert = JSON.parse(String(message.value)) as { group: Record<string, string>; detected_at: string };
+      const alert = JSON.parse(String(message.value)) as {
+        group: Record<string, string>;
+        detected_at: string;
+      };
       const src = alert.group['source.ip'];
       const at = src ? sentAt.get(src) : undefined;
       if (at !== undefined && src && !kafkaSeen.has(src)) {
@@ -203,7 +206,24 @@ try {
   console.log(`checkpoints (correlator): ${checkpointSummary(metrics)}`);
 } finally {
   await stopServices(Object.values(services));
+  await dropBenchData().catch((err) =>
+    console.error(`could not remove the bench's topics and database: ${err}`),
+  );
   await stack.stop();
+}
+
+/** The run's topics and database go: a bench writes hundreds of thousands of events each time. */
+async function dropBenchData(): Promise<void> {
+  const admin = new Kafka({ brokers: stack.kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${id}.`));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
+  const res = await fetch(`${stack.clickhouseUrl}/`, { method: 'POST', body: `DROP DATABASE IF EXISTS ${id}` });
+  if (!res.ok) throw new Error(`ClickHouse: ${(await res.text()).slice(0, 300)}`);
 }
 
 /** Mean checkpoint step times and the largest compressed checkpoint, from the correlator's metrics. */
@@ -213,8 +233,12 @@ function checkpointSummary(text: string): string {
   for (const stage of ['events', 'repartition'])
     for (const step of ['capture', 'save']) {
       const labels = `stage="${stage}",step="${step}"`;
-      const sum = value(new RegExp(`^soc_correlator_checkpoint_seconds_sum\\{[^}]*${labels}[^}]*\\} (\\S+)`, 'gm'))[0];
-      const count = value(new RegExp(`^soc_correlator_checkpoint_seconds_count\\{[^}]*${labels}[^}]*\\} (\\S+)`, 'gm'))[0];
+      const sum = value(
+        new RegExp(`^soc_correlator_checkpoint_seconds_sum\\{[^}]*${labels}[^}]*\\} (\\S+)`, 'gm'),
+      )[0];
+      const count = value(
+        new RegExp(`^soc_correlator_checkpoint_seconds_count\\{[^}]*${labels}[^}]*\\} (\\S+)`, 'gm'),
+      )[0];
       if (count) parts.push(`${stage} ${step} ${((sum! / count) * 1000).toFixed(1)} ms × ${count}`);
     }
   const bytes = value(/^soc_correlator_checkpoint_bytes\{[^}]*\} (\S+)/gm);

@@ -1,6 +1,6 @@
 // Sink benchmark on the real stack: how many event rows per second the sink moves from Kafka
 // into ClickHouse at a given SINK_BATCH_MAX_ROWS, beside the ceiling of the server itself
-// (clickhouse-client inserting the same rows from a file, FORMAT JSONEachRow).
+// (clickhouse-client inserting the same rows from a file, FORMAT TSKV as the sink sends them).
 //   1. N ECS events (iptables-like, ~0.9 KB each) are produced once to <ns>.events.v1;
 //   2. per batch size and run: a fresh database and consumer group, the sink as a process;
 //      the clock starts when it is ready and stops when count() reaches N;
@@ -187,8 +187,8 @@ for (const batch of BATCHES) {
 }
 
 // the ceiling: the same rows, straight from a file into the server's native protocol
-const file = join(tmpdir(), `${id}.jsonl`);
-writeFileSync(file, `${events.map((e) => JSON.stringify(eventRow(e))).join('\n')}\n`);
+const file = join(tmpdir(), `${id}.tskv`);
+writeFileSync(file, `${events.map((e) => eventRow(e)).join('\n')}\n`);
 const tcpPort = process.env['CLICKHOUSE_TCP_PORT'] || '9000';
 const ceiling: number[] = [];
 for (let run = 0; run < (args.ceiling ? RUNS : 0); run++) {
@@ -201,7 +201,7 @@ for (let run = 0; run < (args.ceiling ? RUNS : 0); run++) {
     'bash',
     [
       '-c',
-      `clickhouse-client --port ${tcpPort} --date_time_input_format=best_effort --query "INSERT INTO ${db}.events FORMAT JSONEachRow" < ${file}`,
+      `clickhouse-client --port ${tcpPort} --date_time_input_format=best_effort --query "INSERT INTO ${db}.events FORMAT TSKV" < ${file}`,
     ],
     { stdio: 'inherit' },
   );
@@ -213,7 +213,7 @@ for (let run = 0; run < (args.ceiling ? RUNS : 0); run++) {
   await sql(`DROP DATABASE IF EXISTS ${db}`);
 }
 if (args.ceiling)
-  results.push({ what: 'clickhouse-client INSERT FORMAT JSONEachRow (ceiling)', rates: ceiling });
+  results.push({ what: 'clickhouse-client INSERT FORMAT TSKV (ceiling)', rates: ceiling });
 
 console.log('\nmedian rows/s over', RUNS, 'runs:');
 for (const r of results)

@@ -17,12 +17,18 @@ const ESCAPES: Record<string, string> = {
   '\t': '\\t',
 };
 
-const NEEDS_ESCAPE = /[\\'\0\b\f\r\n\t]/g;
+const NEEDS_ESCAPE = /[\\'\0\b\f\r\n\t]/;
+const TO_ESCAPE = /[\\'\0\b\f\r\n\t]/g;
 
 export function quoteString(value: string): string {
   if (typeof value !== 'string') throw new SqlValueError('quoteString takes a string');
   if (!value.isWellFormed()) throw new SqlValueError('string is not well-formed Unicode');
-  return `'${value.replace(NEEDS_ESCAPE, (c) => ESCAPES[c] ?? c)}'`;
+  return `'${escapeQuoted(value)}'`;
+}
+
+/** The inside of a single-quoted literal, unchecked: `value` with its escapes, no quotes. */
+export function escapeQuoted(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? value.replace(TO_ESCAPE, (c) => ESCAPES[c] ?? c) : value;
 }
 
 export function quoteNumber(value: number): string {

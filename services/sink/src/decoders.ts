@@ -1,6 +1,6 @@
-// Kafka message → table row, per topic. A message that is not JSON or fails its schema is
-// counted as dropped (by reason) and skipped: it can never become a row, so retrying it is
-// pointless; its offset is committed with the batch around it.
+// Kafka message → table row (its line of text: TSKV for events, JSONEachRow for the rest), per topic. A message that is not JSON or
+// fails its schema is counted as dropped (by reason) and skipped: it can never become a row,
+// so retrying it is pointless; its offset is committed with the batch around it.
 import { alertSchema, ecsEventSchema, fastEventParser, INVALID } from '@soc/schema';
 import type { KafkaMessage } from 'kafkajs';
 import { alertRow } from './alert-rows.ts';
@@ -31,7 +31,7 @@ export function decodeAlert(m: KafkaMessage): Decoded {
   const value = json(m);
   if (value === undefined) return { dropped: 'invalid_json' };
   const parsed = alertSchema.safeParse(value);
-  return parsed.success ? { row: alertRow(parsed.data) } : { dropped: 'invalid_alert' };
+  return parsed.success ? { row: JSON.stringify(alertRow(parsed.data)) } : { dropped: 'invalid_alert' };
 }
 
 export function dlqDecoder(topic: string) {
@@ -40,7 +40,7 @@ export function dlqDecoder(topic: string) {
     if (value === undefined) return { dropped: 'invalid_json' };
     const parsed = dlqMessageSchema.safeParse(value);
     return parsed.success
-      ? { row: dlqRow(parsed.data, topic, partition, m.offset) }
+      ? { row: JSON.stringify(dlqRow(parsed.data, topic, partition, m.offset)) }
       : { dropped: 'invalid_dlq' };
   };
 }
@@ -49,5 +49,7 @@ export function decodeStatusChange(m: KafkaMessage): Decoded {
   const value = json(m);
   if (value === undefined) return { dropped: 'invalid_json' };
   const parsed = statusChangeSchema.safeParse(value);
-  return parsed.success ? { row: statusRow(parsed.data) } : { dropped: 'invalid_status_change' };
+  return parsed.success
+    ? { row: JSON.stringify(statusRow(parsed.data)) }
+    : { dropped: 'invalid_status_change' };
 }

@@ -1,55 +1,75 @@
 // ECS event (the Kafka contract, nested) → a row of the ClickHouse `events` table (flat,
-// snake_case). Absent values become '' / 0 / []; the whole event is kept in event_json.
+// snake_case), written straight as its TSKV line (name=value fields, tab-separated): the sink
+// sends these lines as they are, with no row object for a client to stringify again.
+// Why TSKV: unlike JSON, its strings need no escaping of quotes, so event_json (the whole
+// event as JSON, most of the row) goes in as it is; unlike TabSeparated, it names its
+// fields, so the server treats the column left out (inserted_at) as it does for a
+// JSONEachRow row: the type's default on 18.16, the DEFAULT expression where
+// input_format_defaults_for_omitted_fields is on. The values are those of the JSONEachRow
+// rows the sink sent before (a test reads the line back as the server does and compares).
+// Absent values become '' / 0 / []; the whole event is kept in event_json.
+import { escapedArray as array, escapedString as text } from '@soc/clickhouse';
 import type { EcsEvent } from '@soc/schema';
 
-export function eventRow(e: EcsEvent) {
+export function eventRow(e: EcsEvent): string {
+  const ts = e['@timestamp'];
+  const ev = e.event;
+  const observer = e.observer;
   const src = e.source ?? {};
   const dst = e.destination ?? {};
-  const indicators = (e.threat?.enrichments ?? [])
+  const net = e.network;
+  const rule = e.rule;
+  return (
+    `timestamp=${text(ts)}` +
+    `\ttimestamp_ms=${Date.parse(ts)}` +
+    `\tevent_id=${text(ev.id)}` +
+    `\ttenant=${text(e.organization.id)}` +
+    `\tobserver_name=${text(observer?.name ?? observer?.hostname ?? '')}` +
+    `\tobserver_vendor=${text(observer?.vendor ?? '')}` +
+    `\tobserver_product=${text(observer?.product ?? '')}` +
+    `\tobserver_type=${text(observer?.type ?? '')}` +
+    `\tevent_kind=${text(ev.kind)}` +
+    `\tevent_category=${array(ev.category)}` +
+    `\tevent_type=${array(ev.type)}` +
+    `\tevent_action=${text(ev.action ?? '')}` +
+    `\tevent_outcome=${text(ev.outcome ?? '')}` +
+    `\tevent_severity=${ev.severity ?? 0}` +
+    `\tevent_dataset=${text(ev.dataset ?? '')}` +
+    `\tevent_module=${text(ev.module ?? '')}` +
+    // 0 (1970-01-01) when the event does not say when it was ingested
+    `\tevent_ingested=${text(ev.ingested ?? '1970-01-01T00:00:00.000Z')}` +
+    `\tsource_ip=${text(src.ip ?? '')}` +
+    `\tsource_port=${src.port ?? 0}` +
+    `\tsource_bytes=${src.bytes ?? 0}` +
+    `\tsource_packets=${src.packets ?? 0}` +
+    `\tdestination_ip=${text(dst.ip ?? '')}` +
+    `\tdestination_port=${dst.port ?? 0}` +
+    `\tdestination_bytes=${dst.bytes ?? 0}` +
+    `\tdestination_packets=${dst.packets ?? 0}` +
+    `\tnetwork_transport=${text(net?.transport ?? '')}` +
+    `\tnetwork_protocol=${text(net?.protocol ?? '')}` +
+    `\tnetwork_direction=${text(net?.direction ?? '')}` +
+    `\tnetwork_bytes=${net?.bytes ?? 0}` +
+    `\tnetwork_packets=${net?.packets ?? 0}` +
+    `\trule_id=${text(rule?.id ?? '')}` +
+    `\trule_name=${text(rule?.name ?? '')}` +
+    `\trule_category=${text(rule?.category ?? '')}` +
+    `\tuser_name=${text(e.user?.name ?? src.user?.name ?? '')}` +
+    `\thost_name=${text(e.host?.name ?? '')}` +
+    `\turl_domain=${text(e.url?.domain ?? '')}` +
+    `\tdns_question_name=${text(e.dns?.question?.name ?? '')}` +
+    `\tthreat_indicators=${array(indicators(e))}` +
+    `\ttags=${array(e.tags ?? [])}` +
+    `\toriginal=${text(ev.original ?? '')}` +
+    `\tevent_json=${text(JSON.stringify(e))}`
+  );
+}
+
+/** the indicator each threat enrichment matched (atomic, else its ip, else its domain) */
+function indicators(e: EcsEvent): string[] {
+  const enrichments = e.threat?.enrichments;
+  if (!enrichments || enrichments.length === 0) return [];
+  return enrichments
     .map((t) => t.matched.atomic ?? t.indicator.ip ?? t.indicator.domain ?? '')
     .filter((v) => v !== '');
-  return {
-    timestamp: e['@timestamp'],
-    timestamp_ms: Date.parse(e['@timestamp']),
-    event_id: e.event.id,
-    tenant: e.organization.id,
-    observer_name: e.observer?.name ?? e.observer?.hostname ?? '',
-    observer_vendor: e.observer?.vendor ?? '',
-    observer_product: e.observer?.product ?? '',
-    observer_type: e.observer?.type ?? '',
-    event_kind: e.event.kind,
-    event_category: e.event.category,
-    event_type: e.event.type,
-    event_action: e.event.action ?? '',
-    event_outcome: e.event.outcome ?? '',
-    event_severity: e.event.severity ?? 0,
-    event_dataset: e.event.dataset ?? '',
-    event_module: e.event.module ?? '',
-    // 0 (1970-01-01) when the event does not say when it was ingested
-    event_ingested: e.event.ingested ?? '1970-01-01T00:00:00.000Z',
-    source_ip: src.ip ?? '',
-    source_port: src.port ?? 0,
-    source_bytes: src.bytes ?? 0,
-    source_packets: src.packets ?? 0,
-    destination_ip: dst.ip ?? '',
-    destination_port: dst.port ?? 0,
-    destination_bytes: dst.bytes ?? 0,
-    destination_packets: dst.packets ?? 0,
-    network_transport: e.network?.transport ?? '',
-    network_protocol: e.network?.protocol ?? '',
-    network_direction: e.network?.direction ?? '',
-    network_bytes: e.network?.bytes ?? 0,
-    network_packets: e.network?.packets ?? 0,
-    rule_id: e.rule?.id ?? '',
-    rule_name: e.rule?.name ?? '',
-    rule_category: e.rule?.category ?? '',
-    user_name: e.user?.name ?? src.user?.name ?? '',
-    host_name: e.host?.name ?? '',
-    url_domain: e.url?.domain ?? '',
-    dns_question_name: e.dns?.question?.name ?? '',
-    threat_indicators: indicators,
-    tags: e.tags ?? [],
-    original: e.event.original ?? '',
-    event_json: JSON.stringify(e),
-  };
 }

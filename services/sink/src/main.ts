@@ -1,8 +1,9 @@
 // sink: events, alerts and rejected lines from Kafka → ClickHouse, in batches; offsets are
 // committed only after the insert holding them succeeded (table-sink.ts). Wiring only.
-import { createClickHouse, migrate } from '@soc/clickhouse';
+import { createClickHouse, migrate, type TextInsertFormat } from '@soc/clickhouse';
 import { createKafka, ensureTopics } from '@soc/kafka';
 import { topicNames } from '@soc/schema';
+import type { KafkaMessage } from 'kafkajs';
 import {
   Counter,
   closeServer,
@@ -17,7 +18,7 @@ import { loadSinkConfig, retentionDays } from './config.ts';
 import { decodeAlert, decodeEvent, decodeStatusChange, dlqDecoder } from './decoders.ts';
 import { startLagMonitor } from './lag.ts';
 import { startRetentionJob } from './retention-job.ts';
-import { startTableSink, type TableSink } from './table-sink.ts';
+import { type Decoded, startTableSink, type TableSink } from './table-sink.ts';
 
 const config = loadSinkConfig(process.env);
 const logger = createLogger('sink', config.LOG_LEVEL);
@@ -31,6 +32,7 @@ const chOptions = {
   password: config.CLICKHOUSE_PASSWORD,
 };
 const sinks: TableSink[] = [];
+
 let started = false;
 const ops = await startOpsServer(
   registry,
@@ -73,31 +75,52 @@ shutdown.add('retention job', () => retention.stop());
 
 const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'soc-sink', logger });
 const group = config.SINK_GROUP_ID;
-// one consumer group per topic (kafkajs assigns every subscribed topic to every member)
-const subscriptions = [
-  { topic: topics.alerts, table: 'alerts', groupId: group, decode: decodeAlert, on: true },
-  {
-    topic: topics.events,
-    table: 'events',
-    groupId: `${group}-events`,
-    decode: decodeEvent,
-    on: config.SINK_EVENTS,
-  },
-  {
-    topic: topics.dlq,
-    table: 'dlq',
-    groupId: `${group}-dlq`,
-    decode: dlqDecoder(topics.dlq),
-    on: config.SINK_DLQ,
-  },
-  {
-    topic: topics.alertStatus,
-    table: 'alert_status',
-    groupId: `${group}-alert-status`,
-    decode: decodeStatusChange,
-    on: config.SINK_ALERT_STATUS,
-  },
-].filter((s) => s.on);
+// one consumer group per topic (kafkajs assigns every subscribed topic to every member);
+// events, by far the most rows, are written as TSKV (see event-rows.ts)
+interface Subscription {
+  topic: string;
+  table: string;
+  groupId: string;
+  decode(message: KafkaMessage, partition: number): Decoded;
+  format: TextInsertFormat;
+  on: boolean;
+}
+const subscriptions = (
+  [
+    {
+      topic: topics.alerts,
+      table: 'alerts',
+      groupId: group,
+      decode: decodeAlert,
+      format: 'JSONEachRow',
+      on: true,
+    },
+    {
+      topic: topics.events,
+      table: 'events',
+      groupId: `${group}-events`,
+      decode: decodeEvent,
+      format: 'TSKV',
+      on: config.SINK_EVENTS,
+    },
+    {
+      topic: topics.dlq,
+      table: 'dlq',
+      groupId: `${group}-dlq`,
+      decode: dlqDecoder(topics.dlq),
+      format: 'JSONEachRow',
+      on: config.SINK_DLQ,
+    },
+    {
+      topic: topics.alertStatus,
+      table: 'alert_status',
+      groupId: `${group}-alert-status`,
+      decode: decodeStatusChange,
+      format: 'JSONEachRow',
+      on: config.SINK_ALERT_STATUS,
+    },
+  ] satisfies Subscription[]
+).filter((s) => s.on);
 await retry(
   () =>
     ensureTopics(
@@ -124,12 +147,13 @@ const inserted = new Counter({
   labelNames: ['table'],
   registers: [registry],
 });
-for (const { topic, table, groupId, decode } of subscriptions) {
+for (const { topic, table, groupId, decode, format } of subscriptions) {
   const sink = await startTableSink({
     topic,
     table,
     groupId,
     decode,
+    format,
     kafka,
     clickhouse,
     maxRows: config.SINK_BATCH_MAX_ROWS,

@@ -5,8 +5,10 @@
 // handler resolves, so rows could only be grouped within one fetch (at most
 // maxBytesPerPartition per partition). Here the fetch position and the committed offset are
 // kept apart:
-//   - each fetched batch is decoded into the pending buffer and its offsets are *resolved*
-//     (kafkajs fetches on from there), but nothing is committed;
+//   - each fetched batch is decoded into the pending buffer, each row as its line of text
+//     in the table's insert format appended to the buffer's insert body (bytes, sent as they
+//     are), and its offsets are *resolved* (kafkajs fetches on from there), but nothing is
+//     committed;
 //   - a flush inserts the buffer (retried with backoff) and only after ClickHouse accepted it
 //     commits, per partition, the offset after the last message the buffer held;
 //   - one flush runs at a time; while it runs (or retries through an outage) the next buffer
@@ -21,17 +23,20 @@
 // Offsets are only ever committed for rows ClickHouse has: a crash loses the buffer, never a
 // row. A replayed row (insert applied but not committed, or the rows of a rebalance) is
 // inserted again and collapses with its copy by id (ReplacingMergeTree, read with FINAL).
-import type { ClickHouseClient } from '@soc/clickhouse';
+import { type ClickHouseClient, InsertBody, insertBody, type TextInsertFormat } from '@soc/clickhouse';
 import { type ComponentCounters, type Counter, type Logger, retry, sleep } from '@soc/telemetry';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 
-export type Decoded = { row: Record<string, unknown> } | { dropped: string };
+/** A message as a row (its line in the table's insert format), or the reason it was dropped. */
+export type Decoded = { row: string } | { dropped: string };
 
 export interface TableSinkOptions {
   kafka: Kafka;
   groupId: string;
   topic: string;
   table: string;
+  /** the format of the rows `decode` writes */
+  format: TextInsertFormat;
   clickhouse: ClickHouseClient;
   decode(message: KafkaMessage, partition: number): Decoded;
   maxRows: number;
@@ -63,10 +68,14 @@ interface Span {
   last: bigint;
 }
 
-class Buffer {
-  rows: Record<string, unknown>[] = [];
+class Batch {
+  /** the rows, as the text the insert sends */
+  readonly body: InsertBody;
   readonly offsets = new Map<number, Span>();
   startedAt = 0;
+  constructor(body: InsertBody) {
+    this.body = body;
+  }
   get empty() {
     return this.offsets.size === 0;
   }
@@ -88,7 +97,15 @@ export async function startTableSink(o: TableSinkOptions): Promise<TableSink> {
     heartbeatInterval: 3_000,
     retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5_000 },
   });
-  let pending = new Buffer();
+  // insert bodies to reuse: at most two are in use (one filling, one being inserted)
+  const spareBodies: InsertBody[] = [];
+  const newBatch = () => new Batch(spareBodies.pop() ?? new InsertBody());
+  /** gives a batch's body back for reuse; only once nothing reads its bytes any more */
+  const release = (batch: Batch) => {
+    batch.body.clear();
+    if (spareBodies.length < 2) spareBodies.push(batch.body);
+  };
+  let pending = newBatch();
   let inFlight: Promise<void> | null = null;
   let inFlightRows = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -100,10 +117,11 @@ export async function startTableSink(o: TableSinkOptions): Promise<TableSink> {
     assigned = Object.keys(e.payload.memberAssignment).length > 0;
     if (!pending.empty) {
       log.info(
-        { rows: pending.rows.length },
+        { rows: pending.body.rows },
         'rebalanced: dropping the uncommitted buffer (it is fetched again)',
       );
-      pending = new Buffer();
+      release(pending);
+      pending = newBatch();
     }
     log.info({ groupId: o.groupId, assignment: e.payload.memberAssignment }, 'joined consumer group');
   });
@@ -128,35 +146,33 @@ export async function startTableSink(o: TableSinkOptions): Promise<TableSink> {
     if (timer) clearTimeout(timer);
     timer = undefined;
     const batch = pending;
-    pending = new Buffer();
-    inFlightRows = batch.rows.length;
+    pending = newBatch();
+    inFlightRows = batch.body.rows;
     inFlight = write(batch).finally(() => {
+      release(batch);
       inFlight = null;
       inFlightRows = 0;
       if (stopping) return;
-      if (pending.rows.length >= o.maxRows || Date.now() - pending.startedAt >= o.maxWaitMs) flush();
+      if (pending.body.rows >= o.maxRows || Date.now() - pending.startedAt >= o.maxWaitMs) flush();
       else schedule();
     });
     return inFlight;
   }
 
-  async function write(batch: Buffer): Promise<void> {
-    const n = batch.rows.length;
+  async function write(batch: Batch): Promise<void> {
+    const n = batch.body.rows;
     if (n > 0) {
       try {
-        await retry(
-          () => o.clickhouse.insert({ table: o.table, values: batch.rows, format: 'JSONEachRow' }),
-          {
-            retries: o.retries,
-            initialDelayMs: 200,
-            maxDelayMs: 10_000,
-            signal: o.signal,
-            onRetry: (err, attempt, delayMs) => {
-              o.counters.errors.inc({ stage: 'insert' });
-              log.warn({ err, attempt, delayMs, rows: n }, 'ClickHouse insert failed; retrying');
-            },
+        await retry(() => insertBody(o.clickhouse, o.table, o.format, batch.body.bytes()), {
+          retries: o.retries,
+          initialDelayMs: 200,
+          maxDelayMs: 10_000,
+          signal: o.signal,
+          onRetry: (err, attempt, delayMs) => {
+            o.counters.errors.inc({ stage: 'insert' });
+            log.warn({ err, attempt, delayMs, rows: n }, 'ClickHouse insert failed; retrying');
           },
-        );
+        });
       } catch (err) {
         o.counters.errors.inc({ stage: 'insert' });
         if (stopping || o.signal.aborted) {
@@ -191,10 +207,11 @@ export async function startTableSink(o: TableSinkOptions): Promise<TableSink> {
    * Seeks every partition with uncommitted rows back to its first one and drops the buffers;
    * fetching pauses for a while first, so a lasting failure is not retried in a tight loop.
    */
-  function rewind(failed: Buffer) {
+  function rewind(failed: Batch) {
     const firsts = new Map<number, bigint>();
     for (const b of [pending, failed]) for (const [p, span] of b.offsets) firsts.set(p, span.first);
-    pending = new Buffer();
+    release(pending);
+    pending = newBatch();
     consumer.pause([{ topic: o.topic }]);
     const resume = setTimeout(() => {
       if (!stopping) consumer.resume([{ topic: o.topic }]);
@@ -233,14 +250,14 @@ export async function startTableSink(o: TableSinkOptions): Promise<TableSink> {
       for (const m of batch.messages) {
         o.counters.received.inc();
         const decoded = o.decode(m, batch.partition);
-        if ('row' in decoded) pending.rows.push(decoded.row);
+        if ('row' in decoded) pending.body.append(decoded.row);
         else o.counters.dropped.inc({ reason: decoded.dropped });
       }
       pending.add(batch.partition, batch.firstOffset() ?? batch.messages[0]!.offset, batch.lastOffset());
       // moves the fetch position on; the commit waits for the insert (see the header)
       resolveOffset(batch.lastOffset());
       schedule();
-      while (pending.rows.length >= o.maxRows && isRunning() && !isStale() && !stopping) {
+      while (pending.body.rows >= o.maxRows && isRunning() && !isStale() && !stopping) {
         const running = flush();
         if (running) await Promise.race([running, sleep(2_000)]);
         await heartbeat();
@@ -251,7 +268,7 @@ export async function startTableSink(o: TableSinkOptions): Promise<TableSink> {
   return {
     consumer,
     ready: () => assigned && !crashed,
-    buffered: () => pending.rows.length + inFlightRows,
+    buffered: () => pending.body.rows + inFlightRows,
     async stop() {
       stopping = true;
       if (timer) clearTimeout(timer);
@@ -259,7 +276,7 @@ export async function startTableSink(o: TableSinkOptions): Promise<TableSink> {
       await inFlight;
       if (!pending.empty) {
         const last = pending;
-        pending = new Buffer();
+        pending = newBatch();
         await write(last);
       }
       await consumer.disconnect();

@@ -48,7 +48,8 @@ logger.info(
 
 const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'soc-correlator', logger });
 const producer = createProducer(kafka);
-// checkpoints go over their own connection, so a large state never queues ahead of alerts
+// three connections: alerts never queue behind repartitioned inputs or a large checkpoint
+const forwardProducer = createProducer(kafka);
 const stateProducer = createProducer(kafka);
 
 let runtime: CorrelatorRuntime | undefined;
@@ -79,6 +80,7 @@ logger.info({ port }, 'ops and admin endpoints listening');
 shutdown.add('http server', () => closeServer(server));
 shutdown.add('kafka producer', async () => {
   await producer.disconnect();
+  await forwardProducer.disconnect();
   await stateProducer.disconnect();
 });
 
@@ -125,6 +127,7 @@ const { sources, repartitions } = await retry(
       },
     ]);
     await producer.connect();
+    await forwardProducer.connect();
     await stateProducer.connect();
     return { sources, repartitions };
   },
@@ -139,10 +142,12 @@ const { sources, repartitions } = await retry(
 );
 
 const outbox = new Outbox({ producer, counters, logger, signal: shutdown.signal });
+const forward = new Outbox({ producer: forwardProducer, counters, logger, signal: shutdown.signal });
 // after the consumers stop, before the producers go: the last batches' outputs and
 // checkpoints go out
 shutdown.add('outbox', async () => {
   await outbox.drain();
+  await forward.drain();
   await runtime?.partitions.settled();
   await stage2?.partitions.settled();
 });
@@ -156,6 +161,7 @@ const outputs = {
 const first = new CorrelatorRuntime(
   {
     ...outputs,
+    forward,
     config,
     repartitionPartitions: repartitions,
     store: new CheckpointStore(kafka, stateProducer, stateTopic, config.CORRELATOR_GROUP_ID, logger),

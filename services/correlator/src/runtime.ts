@@ -3,8 +3,10 @@
 // events topic's key). Each consumed batch runs through it; its alerts go to the alerts
 // topic, its late events to the late-events topic, and the inputs of the other correlations
 // to the repartition topic, keyed by each rule's own group key (see repartition.ts), through
-// the outbox (publish.ts): the next batch runs while they are sent. Every checkpoint interval
-// the partition's state is taken between two batches, saved once the outbox has delivered
+// outboxes (publish.ts; alerts and late events in one, the repartition topic's records in
+// another, so alerts never wait behind bundles of inputs): the next batch runs while they
+// are sent. Every checkpoint interval the partition's state is taken between two batches,
+// saved once the outboxes have delivered
 // everything before it, and only then its offset committed. Rules reload from disk (file watch or
 // POST /v1/rules/reload): a set that loads with errors is refused and the running one stays;
 // rules that did not change keep their state, in both stages.
@@ -30,6 +32,8 @@ import type { RepartitionRuntime } from './repartition.ts';
 export interface RuntimeDeps {
   config: CorrelatorConfig;
   outbox: Outbox;
+  /** the repartition topic's records (inputs, watermark heartbeats) */
+  forward: Outbox;
   topics: { alerts: string; late: string; repartition: string };
   /** partitions of the repartition topic */
   repartitionPartitions: number;
@@ -70,7 +74,9 @@ export class CorrelatorRuntime {
           this.announced.delete(p);
           this.lastInput.delete(p);
         },
-        flush: () => deps.outbox.drain(),
+        flush: async () => {
+          await Promise.all([deps.outbox.drain(), deps.forward.drain()]);
+        },
       },
       deps.logger,
       deps.signal,
@@ -93,6 +99,7 @@ export class CorrelatorRuntime {
   async handleBatch(messages: KafkaMessage[], partition: number): Promise<void> {
     await this.serial.run(() => this.batch(messages, partition));
     await this.d.outbox.room();
+    await this.d.forward.room();
   }
 
   private async batch(messages: KafkaMessage[], partition: number): Promise<void> {
@@ -141,11 +148,12 @@ export class CorrelatorRuntime {
     this.lastInput.set(partition, Date.now());
     const routed = [...bundles.values()].flatMap((b) => b.messages());
     routed.push(...this.heartbeat(partition, Date.now()));
-    publish(this.d, alerts, late, this.repartitionOut(routed));
+    publish(this.d, alerts, late);
+    this.forwardOut(routed);
   }
 
-  private repartitionOut(messages: Message[]) {
-    return messages.length > 0 ? [{ topic: this.d.topics.repartition, messages }] : [];
+  private forwardOut(messages: Message[]): void {
+    if (messages.length > 0) this.d.forward.push([{ topic: this.d.topics.repartition, messages }]);
   }
 
   /**
@@ -177,7 +185,7 @@ export class CorrelatorRuntime {
     return this.serial.run(async () => {
       const now = Date.now();
       const messages = [...this.partitions.held].flatMap((p) => this.heartbeat(p, now));
-      publish(this.d, [], [], this.repartitionOut(messages));
+      this.forwardOut(messages);
     });
   }
 

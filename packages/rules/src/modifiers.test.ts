@@ -25,6 +25,7 @@ const text = fc.oneof(
   number.map(String),
   number.map((n) => String(n).toUpperCase()),
   fc.constantFrom('22', ' 22', '022', 'Infinity', 'infinity', 'NAN', 'true', 'True', 'İ', 'i̇', 'ß', ''),
+  fc.constantFrom('Allowed', 'ALLOWED', 'allowed', 'allowed\u0130'), // ASCII compared without lower-casing
   fc.string({ maxLength: 3 }),
 );
 const ruleValue = fc.oneof(number.filter(Number.isFinite), text, fc.boolean());

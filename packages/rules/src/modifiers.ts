@@ -155,18 +155,38 @@ function equalityTest(eqs: Equality[]): ValueTest {
       if (typeof v === 'number') return numbers.has(v);
       if (v === undefined || v === null) return false;
       const s = typeof v === 'string' ? v : String(v);
-      return s.length === want.length && s.toLowerCase() === want; // cheap miss before lower-casing
+      return s === want || (s.length === want.length && equalsLowered(s, want));
     };
   }
   return (v) => {
     if (typeof v === 'number') return numbers.has(v);
     if (v === undefined || v === null) return false;
     const s = typeof v === 'string' ? v : String(v);
-    if (exact.has(s)) return true;
-    if (!lengths.has(s.length)) return false;
+    if (exact.has(s) || lower.has(s)) return true;
+    // a string that lower-casing leaves as it is was just looked up
+    if (!lengths.has(s.length) || isLowerAscii(s)) return false;
     const l = s.toLowerCase();
     return l.length === s.length && lower.has(l);
   };
+}
+
+/** s.toLowerCase() === lower (the same length), without making a string while s is ASCII. */
+function equalsLowered(s: string, lower: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c > 127) return s.toLowerCase() === lower;
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+function isLowerAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 127 || (c >= 65 && c <= 90)) return false;
+  }
+  return true;
 }
 
 function compileValue(value: unknown, mods: string[]): { test: ValueTest; eq?: Equality } {

@@ -6,8 +6,14 @@ import { compileParser, INVALID } from './fast-parse.ts';
 
 export const ECS_VERSION = '8.11.0';
 
-/** ISO 8601 in UTC with milliseconds, the only timestamp form on Kafka. */
-export const isoTimestamp = z.iso.datetime({ offset: false, precision: 3 });
+/**
+ * ISO 8601 in UTC with milliseconds, the only timestamp form on Kafka, within the years
+ * ClickHouse's DateTime stores (1970 to 2105): an event outside them is refused at the door
+ * instead of failing every insert of its batch.
+ */
+export const isoTimestamp = z.iso
+  .datetime({ offset: false, precision: 3 })
+  .regex(/^(?:19[7-9]\d|20\d\d|210[0-5])-/, 'the year must be between 1970 and 2105');
 
 const port = z.number().int().min(0).max(65535);
 const count = z.number().int().min(0);

@@ -5,13 +5,15 @@
 // valid and corrupted.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   compact,
+  compileParser,
   ecsEventSchema,
   fastCompactEventParser,
   fastEventParser,
   INVALID,
+  isoTimestamp,
   validateEvent,
 } from './index.ts';
 
@@ -148,6 +150,20 @@ describe('fast event parser', () => {
     expect(fastCompactEventParser.delegated).toEqual([]);
     fc.assert(fc.property(uncompacted, agreesCompacted), { numRuns: 3000 });
     fc.assert(fc.property(corrupted, agreesCompacted), { numRuns: 3000 });
+  });
+  it('takes only the years ClickHouse stores, as zod does', () => {
+    const stamped = compileParser(z.strictObject({ '@timestamp': isoTimestamp }));
+    expect(stamped.delegated).toEqual([]);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9999 }), (year) => {
+        const value = { '@timestamp': `${String(year).padStart(4, '0')}-06-01T12:00:00.000Z` };
+        const inRange = year >= 1970 && year <= 2105;
+        expect(isoTimestamp.safeParse(value['@timestamp']).success).toBe(inRange);
+        const fast = stamped(value);
+        expect(fast === INVALID).toBe(!inRange);
+      }),
+      { numRuns: 500 },
+    );
   });
   it('leaves the error message to zod', () => {
     const r = validateEvent({ '@timestamp': 'yesterday' });

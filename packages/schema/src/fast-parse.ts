@@ -100,7 +100,8 @@ function compileKnown(def: Def, c: Compile): Fn | undefined {
 interface Bounds {
   min: number;
   max: number;
-  pattern?: RegExp;
+  /** regex checks a string must also pass */
+  patterns: RegExp[];
   int: boolean;
   gte: number;
   lte: number;
@@ -108,7 +109,7 @@ interface Bounds {
 
 /** The checks of a node, or undefined when one is not modelled. */
 function bounds(def: Def): Bounds | undefined {
-  const b: Bounds = { min: 0, max: Infinity, int: false, gte: -Infinity, lte: Infinity };
+  const b: Bounds = { min: 0, max: Infinity, int: false, gte: -Infinity, lte: Infinity, patterns: [] };
   for (const check of def.checks ?? []) {
     const c: Def = check._zod.def;
     // length checks carry zod's "has a length" guard, always true for strings and arrays
@@ -118,6 +119,8 @@ function bounds(def: Def): Bounds | undefined {
     else if (c.check === 'number_format' && c.format === 'safeint') b.int = true;
     else if (c.check === 'greater_than' && c.inclusive) b.gte = Math.max(b.gte, c.value);
     else if (c.check === 'less_than' && c.inclusive) b.lte = Math.min(b.lte, c.value);
+    else if (c.check === 'string_format' && c.format === 'regex' && c.pattern instanceof RegExp)
+      b.patterns.push(stateless(c.pattern));
     else return undefined;
   }
   return b;
@@ -130,17 +133,23 @@ function stringNode(def: Def): Fn | undefined {
   if (def.format !== undefined) {
     // a datetime is its pattern and nothing else; other formats have extra logic
     if (def.format !== 'datetime' || !(def.pattern instanceof RegExp)) return undefined;
-    pattern = new RegExp(def.pattern.source, def.pattern.flags.replace(/[gy]/g, ''));
+    pattern = stateless(def.pattern);
   }
-  const { min, max } = b;
+  const { min, max, patterns } = b;
   return (v) => {
     if (typeof v !== 'string') return INVALID;
     const n = v.length;
     // zod counts code points; below 2*min or above max they can differ from UTF-16 units
     if (n > max || (n < 2 * min && codePoints(v) < min)) return INVALID;
     if (pattern && !pattern.test(v)) return INVALID;
+    for (const p of patterns) if (!p.test(v)) return INVALID;
     return v;
   };
+}
+
+/** The pattern without the global and sticky flags, whose lastIndex would make test() stateful. */
+function stateless(pattern: RegExp): RegExp {
+  return new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
 }
 
 function codePoints(s: string): number {

@@ -366,7 +366,7 @@ export function keyIndexer(keys: readonly string[]): (text: string, from: number
  */
 export interface FieldTable<K extends string> {
   index(text: string, from: number, to: number): number;
-  /** an array of one slot per key, each undefined */
+  /** an array of one slot per key, all empty (reading one gives undefined) */
   slots(): (string | undefined)[];
   fields(slots: readonly (string | undefined)[]): { [P in K]?: string };
 }
@@ -375,7 +375,7 @@ export function fieldTable<K extends string>(keys: readonly K[]): FieldTable<K> 
   const props = keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(', ');
   return {
     index: keyIndexer(keys),
-    slots: () => new Array(keys.length).fill(undefined),
+    slots: () => new Array(keys.length),
     fields: new Function('v', `return { ${props} };`) as FieldTable<K>['fields'],
   };
 }

@@ -248,6 +248,13 @@ const SERVICE_PROTOCOL: Record<string, string> = {
 
 const str = bounded;
 
+/** file hash fields: key, ECS hash name, length in hex digits */
+const FILE_HASHES = [
+  ['file_md5', 'md5', 32],
+  ['file_sha1', 'sha1', 40],
+  ['file_sha256', 'sha256', 64],
+] as const;
+
 export const checkpointParser: Parser = {
   name: 'checkpoint',
   description:
@@ -406,11 +413,7 @@ export const checkpointParser: Parser = {
     const ua = f.user_agent;
     const method = f.method;
     const hashes: Record<string, string> = {};
-    for (const [field, algo, len] of [
-      ['file_md5', 'md5', 32],
-      ['file_sha1', 'sha1', 40],
-      ['file_sha256', 'sha256', 64],
-    ] as const) {
+    for (const [field, algo, len] of FILE_HASHES) {
       const h = f[field];
       if (h && h.length === len && /^[0-9a-fA-F]+$/.test(h)) hashes[algo] = h.toLowerCase();
     }

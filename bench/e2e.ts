@@ -109,6 +109,8 @@ try {
   const sentAt = new Map<string, number>();
   const sentAtWall = new Map<string, number>();
   const toDetected: number[] = [];
+  const detectedToSent: number[] = [];
+  const sentToSeen: number[] = [];
   const acceptMs: number[] = [];
   const latencies: number[] = [];
   const toKafka: number[] = [];
@@ -143,6 +145,9 @@ try {
         kafkaSeen.add(src);
         toKafka.push(performance.now() - at);
         toDetected.push(Date.parse(alert.detected_at) - sentAtWall.get(src)!);
+        // the record's timestamp is taken by the correlator's producer when it sends
+        detectedToSent.push(Number(message.timestamp) - Date.parse(alert.detected_at));
+        sentToSeen.push(Date.now() - Number(message.timestamp));
       }
     },
   });
@@ -187,6 +192,8 @@ try {
   await consumer.disconnect();
   toKafka.sort((a, b) => a - b);
   toDetected.sort((a, b) => a - b);
+  detectedToSent.sort((a, b) => a - b);
+  sentToSeen.sort((a, b) => a - b);
   latencies.sort((a, b) => a - b);
   acceptMs.sort((a, b) => a - b);
   const fmt = (xs: number[]) =>
@@ -202,6 +209,8 @@ try {
   console.log(`  POST /v1/logs until Kafka-acked 200 ${fmt(acceptMs)}`);
   console.log(`  POST /v1/logs → alert detected     ${fmt(toDetected)} (the alert's detected_at)`);
   console.log(`  POST /v1/logs → alert on Kafka     ${fmt(toKafka)} (${toKafka.length} alerts)`);
+  console.log(`    of which detected → sent         ${fmt(detectedToSent)} (the correlator's outbox)`);
+  console.log(`    and sent → read here             ${fmt(sentToSeen)} (Kafka and this consumer)`);
   console.log(`  POST /v1/logs → alert on WebSocket ${fmt(latencies)}`);
   console.log(`checkpoints (correlator): ${checkpointSummary(metrics)}`);
 } finally {

@@ -109,7 +109,14 @@ export class CorrelatorRuntime {
     const bundles = new Map<number, Bundle>();
     const units = this.split.units;
     let received = 0;
+    let sinceYield = 0;
     for (const m of messages) {
+      // a large batch does not hold its alerts back: they leave every so many events
+      if (++sinceYield >= ALERTS_EVERY && alerts.length > 0) {
+        publish(this.d, alerts.splice(0), late.splice(0));
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       if (this.partitions.skip(partition, m.offset)) continue;
       received++;
       let event: EcsEvent;
@@ -273,6 +280,9 @@ export class CorrelatorRuntime {
     return null;
   }
 }
+
+/** Events of a batch processed before the alerts so far go to the outbox (and the loop yields so they are sent). */
+const ALERTS_EVERY = 128;
 
 /** Values of repartition records stay well under the broker's 1 MiB message limit. */
 const MAX_BUNDLE_CHARS = 256 * 1024;

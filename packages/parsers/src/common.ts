@@ -28,19 +28,34 @@ export const MONTHS: Record<string, number> = {
  */
 export function bsdTimestamp(month: string, day: number, time: string, receivedAt: Date): Date | null {
   const m = MONTHS[month];
-  const parts = time.split(':');
-  if (m === undefined || parts.length !== 3) return null;
-  const hh = Number(parts[0]);
-  const mm = Number(parts[1]);
-  const ss = Number(parts[2]);
-  if (!Number.isInteger(hh) || !Number.isInteger(mm) || !Number.isInteger(ss)) return null;
+  let hh = -1;
+  let mm = -1;
+  let ss = -1;
+  if (time.length === 8 && time.charCodeAt(2) === 58 && time.charCodeAt(5) === 58) {
+    // hh:mm:ss, as syslog writes it
+    hh = twoDigits(time, 0);
+    mm = twoDigits(time, 3);
+    ss = twoDigits(time, 6);
+  }
+  if (hh < 0 || mm < 0 || ss < 0) {
+    const parts = time.split(':');
+    if (m === undefined || parts.length !== 3) return null;
+    hh = Number(parts[0]);
+    mm = Number(parts[1]);
+    ss = Number(parts[2]);
+    if (!Number.isInteger(hh) || !Number.isInteger(mm) || !Number.isInteger(ss)) return null;
+  }
+  if (m === undefined) return null;
   if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60) return null;
+  // a day that every month has, at a time within it, is a date in any year: no need to
+  // check that the day did not run over into the next month
+  const everyMonth = m >= 0 && Number.isInteger(day) && day <= 28 && hh >= 0 && mm >= 0 && ss >= 0 && ss < 60;
   const received = receivedAt.getTime();
   const year = receivedAt.getUTCFullYear();
   let best = Number.NaN;
   for (let y = year - 1; y <= year + 1; y++) {
     const t = Date.UTC(y, m, day, hh, mm, ss);
-    if (new Date(t).getUTCDate() !== day) continue;
+    if (!everyMonth && new Date(t).getUTCDate() !== day) continue;
     if (Number.isNaN(best) || Math.abs(t - received) < Math.abs(best - received)) best = t;
   }
   return Number.isNaN(best) ? null : new Date(best);

@@ -5,15 +5,18 @@
 //      (until the correlator has consumed every event);
 //   2. latency: background traffic at a fixed rate with port scans injected; for each scan,
 //      the time from posting the request that completes it to the alert arriving on the
-//      alerts topic (read by a Kafka consumer here) and on a WebSocket client (an alert can
-//      arrive before the client has read its HTTP 200, so the clock starts at the request),
-//      beside the request's own accept latency.
+//      alerts topic and on a WebSocket client (both observed from a worker thread,
+//      e2e-observer.ts, so generating the traffic does not delay them; an alert can arrive
+//      before the client has read its HTTP 200, so the clock starts at the request), beside
+//      the request's own accept latency, and the time to Kafka split at the alert's
+//      detected_at and at the record's producer timestamp.
 // Usage: node bench/e2e.ts [--events 200000] [--batch 1000] [--senders 4] [--rate 2000] [--seconds 30] [--lateness 0]
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { resolveStack, startServices, stopServices, writeAnalystsFile, writeSensorsFile } from '@soc/devkit';
 import { backgroundLines, portScanLines, rng } from '@soc/traffic';
 import { Kafka, logLevel } from 'kafkajs';
-import WebSocket from 'ws';
+import type { Observation } from './e2e-observer.ts';
 import { machineInfo, percentile } from './machine.ts';
 
 const { values: args } = parseArgs({
@@ -100,14 +103,18 @@ try {
   const acceptRate = accepted / ((tAccepted - t0) / 1000);
   const e2eRate = N / ((tCorrelated - t0) / 1000);
 
-  // 2. latency at a fixed rate
-  const ws = new WebSocket(`${services.fanout.url.replace('http', 'ws')}/v1/stream`, {
-    headers: { authorization: 'Bearer bench-analyst' },
+  // 2. latency at a fixed rate, observed from another thread
+  const observer = new Worker(new URL('./e2e-observer.ts', import.meta.url), {
+    workerData: {
+      brokers: stack.kafkaBrokers,
+      topic: `${id}.alerts.v1`,
+      groupId: `${id}-bench`,
+      wsUrl: `${services.fanout.url.replace('http', 'ws')}/v1/stream`,
+      token: 'bench-analyst',
+    },
   });
-  await new Promise((r) => ws.once('open', r));
-  ws.send(JSON.stringify({ type: 'subscribe' }));
+  const wall = () => performance.timeOrigin + performance.now();
   const sentAt = new Map<string, number>();
-  const sentAtWall = new Map<string, number>();
   const toDetected: number[] = [];
   const detectedToSent: number[] = [];
   const sentToSeen: number[] = [];
@@ -116,42 +123,26 @@ try {
   const toKafka: number[] = [];
   const kafkaSeen = new Set<string>();
   const wsSeen = new Set<string>();
-  ws.on('message', (data) => {
-    const msg = JSON.parse(String(data)) as { type: string; alert?: { group: Record<string, string> } };
-    const src = msg.alert?.group['source.ip'];
-    const at = src ? sentAt.get(src) : undefined;
-    if (at !== undefined && src && !wsSeen.has(src)) {
-      latencies.push(performance.now() - at);
-      wsSeen.add(src); // the first alert of a scan; its later revisions are not timed
+  // the first alert of a scan; its later revisions are not timed
+  observer.on('message', (o: Observation | string) => {
+    if (typeof o === 'string') return;
+    const at = sentAt.get(o.src);
+    if (at === undefined) return;
+    if (o.via === 'ws' && !wsSeen.has(o.src)) {
+      wsSeen.add(o.src);
+      latencies.push(o.at - at);
+    } else if (o.via === 'kafka' && !kafkaSeen.has(o.src)) {
+      kafkaSeen.add(o.src);
+      toKafka.push(o.at - at);
+      toDetected.push(o.detectedAt! - at);
+      detectedToSent.push(o.sentAt! - o.detectedAt!);
+      sentToSeen.push(o.at - o.sentAt!);
     }
   });
-  const consumer = new Kafka({ brokers: stack.kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).consumer(
-    {
-      groupId: `${id}-bench`,
-      maxWaitTimeInMs: 10,
-    },
-  );
-  await consumer.connect();
-  await consumer.subscribe({ topic: `${id}.alerts.v1`, fromBeginning: false });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const alert = JSON.parse(String(message.value)) as {
-        group: Record<string, string>;
-        detected_at: string;
-      };
-      const src = alert.group['source.ip'];
-      const at = src ? sentAt.get(src) : undefined;
-      if (at !== undefined && src && !kafkaSeen.has(src)) {
-        kafkaSeen.add(src);
-        toKafka.push(performance.now() - at);
-        toDetected.push(Date.parse(alert.detected_at) - sentAtWall.get(src)!);
-        // the record's timestamp is taken by the correlator's producer when it sends
-        detectedToSent.push(Number(message.timestamp) - Date.parse(alert.detected_at));
-        sentToSeen.push(Date.now() - Number(message.timestamp));
-      }
-    },
+  await new Promise((resolve, reject) => {
+    observer.once('error', reject);
+    observer.on('message', (m) => m === 'ready' && resolve(undefined));
   });
-  await new Promise((r) => setTimeout(r, 3000)); // the consumer joins its group
   const random = rng(7);
   const tickMs = 100;
   const perTick = Math.round((RATE * tickMs) / 1000);
@@ -177,10 +168,7 @@ try {
       );
     }
     const postStart = performance.now();
-    if (source) {
-      sentAt.set(source, postStart);
-      sentAtWall.set(source, Date.now());
-    }
+    if (source) sentAt.set(source, wall());
     await post(batch);
     acceptMs.push(performance.now() - postStart);
     const wait = tickMs - (performance.now() - tick);
@@ -188,8 +176,9 @@ try {
   }
   await new Promise((r) => setTimeout(r, 2000));
   const metrics = await (await fetch(`${services.correlator.url}/metrics`)).text();
-  ws.close();
-  await consumer.disconnect();
+  observer.postMessage('stop');
+  await new Promise((resolve) => observer.on('message', (m) => m === 'stopped' && resolve(undefined)));
+  await observer.terminate();
   toKafka.sort((a, b) => a - b);
   toDetected.sort((a, b) => a - b);
   detectedToSent.sort((a, b) => a - b);
@@ -210,7 +199,7 @@ try {
   console.log(`  POST /v1/logs → alert detected     ${fmt(toDetected)} (the alert's detected_at)`);
   console.log(`  POST /v1/logs → alert on Kafka     ${fmt(toKafka)} (${toKafka.length} alerts)`);
   console.log(`    of which detected → sent         ${fmt(detectedToSent)} (the correlator's outbox)`);
-  console.log(`    and sent → read here             ${fmt(sentToSeen)} (Kafka and this consumer)`);
+  console.log(`    and sent → read here             ${fmt(sentToSeen)} (Kafka and the observer)`);
   console.log(`  POST /v1/logs → alert on WebSocket ${fmt(latencies)}`);
   console.log(`checkpoints (correlator): ${checkpointSummary(metrics)}`);
 } finally {
@@ -231,7 +220,10 @@ async function dropBenchData(): Promise<void> {
   } finally {
     await admin.disconnect();
   }
-  const res = await fetch(`${stack.clickhouseUrl}/`, { method: 'POST', body: `DROP DATABASE IF EXISTS ${id}` });
+  const res = await fetch(`${stack.clickhouseUrl}/`, {
+    method: 'POST',
+    body: `DROP DATABASE IF EXISTS ${id}`,
+  });
   if (!res.ok) throw new Error(`ClickHouse: ${(await res.text()).slice(0, 300)}`);
 }
 

@@ -1,8 +1,10 @@
 // The correlation engine in-process, on one core: events per second with the starter pack
 // and with 500 rules, and memory per live group key.
 // Usage: node --expose-gc bench/engine.ts [--events 300000] [--keys 1000000]
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ZoneMap } from '@soc/enrich';
 import { getParser, runParser } from '@soc/parsers';
 import { Engine, loadRuleDir, loadRuleText } from '@soc/rules';
 import { type EcsEvent, stableId } from '@soc/schema';
@@ -37,9 +39,16 @@ function stream(n: number): EcsEvent[] {
   }
   const parser = getParser('iptables')!;
   const ctx = { tenant: 'bench', receivedAt: new Date(t0), keepOriginal: false, stream: {} };
+  // as ingest delivers them: with network.direction from the local demo's zones (without it,
+  // every client reaching 20 Internet hosts on 443 is a "horizontal port scan")
+  const zones = ZoneMap.fromYaml(
+    readFileSync(join(import.meta.dirname, '..', 'deploy', 'local', 'zones.yaml'), 'utf8'),
+  );
   return lines.slice(0, n).flatMap((l) => {
     const r = runParser(parser, l, ctx);
-    return r.ok ? [r.event] : [];
+    if (!r.ok) return [];
+    zones.apply(r.event);
+    return [r.event];
   });
 }
 

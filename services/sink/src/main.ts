@@ -3,7 +3,6 @@
 import { createClickHouse, migrate, type TextInsertFormat } from '@soc/clickhouse';
 import { createKafka, ensureTopics } from '@soc/kafka';
 import { topicNames } from '@soc/schema';
-import type { KafkaMessage } from 'kafkajs';
 import {
   Counter,
   closeServer,
@@ -14,6 +13,7 @@ import {
   retry,
   startOpsServer,
 } from '@soc/telemetry';
+import type { KafkaMessage } from 'kafkajs';
 import { loadSinkConfig, retentionDays } from './config.ts';
 import { decodeAlert, decodeEvent, decodeStatusChange, dlqDecoder } from './decoders.ts';
 import { startLagMonitor } from './lag.ts';

@@ -81,11 +81,11 @@ function rawFields(line: string): Record<string, string> {
 
 const ESCAPED: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', '0': '\0' };
 /** ClickHouse's reading of an escaped or single-quoted string: backslash + c is c, or one of b f n r t 0 */
-const unescape = (text: string) => text.replace(/\\(.)/gsu, (_, c: string) => ESCAPED[c] ?? c);
+const unescapeClickHouse = (text: string) => text.replace(/\\(.)/gsu, (_, c: string) => ESCAPED[c] ?? c);
 
 /** The fields of a TSKV line, each value read as a String. */
 const fields = (line: string) =>
-  Object.fromEntries(Object.entries(rawFields(line)).map(([k, v]) => [k, unescape(v)]));
+  Object.fromEntries(Object.entries(rawFields(line)).map(([k, v]) => [k, unescapeClickHouse(v)]));
 
 /** An Array(String) value read as ClickHouse does: ['a','b'] of single-quoted literals. */
 function readArray(text: string): string[] {
@@ -95,7 +95,7 @@ function readArray(text: string): string[] {
   expect(text[0]).toBe('[');
   literal.lastIndex = 1;
   for (let m = literal.exec(text); m; m = literal.exec(text)) {
-    items.push(unescape(m[1]!));
+    items.push(unescapeClickHouse(m[1]!));
     if (m[2] === ']' && literal.lastIndex === text.length) return items;
   }
   throw new Error(`not an array: ${text}`);
@@ -105,7 +105,7 @@ function readArray(text: string): string[] {
 function readRow(line: string, like: Record<string, unknown>) {
   const raw = rawFields(line);
   return Object.fromEntries(
-    Object.entries(raw).map(([k, v]) => [k, Array.isArray(like[k]) ? readArray(v) : unescape(v)]),
+    Object.entries(raw).map(([k, v]) => [k, Array.isArray(like[k]) ? readArray(v) : unescapeClickHouse(v)]),
   );
 }
 const asText = (row: Record<string, unknown>) =>

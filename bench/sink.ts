@@ -212,8 +212,7 @@ for (let run = 0; run < (args.ceiling ? RUNS : 0); run++) {
   );
   await sql(`DROP DATABASE IF EXISTS ${db}`);
 }
-if (args.ceiling)
-  results.push({ what: 'clickhouse-client INSERT FORMAT TSKV (ceiling)', rates: ceiling });
+if (args.ceiling) results.push({ what: 'clickhouse-client INSERT FORMAT TSKV (ceiling)', rates: ceiling });
 
 console.log('\nmedian rows/s over', RUNS, 'runs:');
 for (const r of results)

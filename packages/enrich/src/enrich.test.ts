@@ -1,4 +1,6 @@
+import { BlockList, isIP } from 'node:net';
 import { ECS_VERSION, type EcsEvent } from '@soc/schema';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ThreatIntel } from './intel.ts';
 import { ZoneMap } from './zones.ts';
@@ -38,6 +40,45 @@ describe('zones', () => {
       source: { zone: 'office' },
       destination: { zone: 'dmz' },
     });
+  });
+  it('finds the first zone holding an address, as node:net BlockList decides', () => {
+    const v4 = fc
+      .tuple(fc.constantFrom(10, 172, 192, 0, 255), fc.nat(255), fc.nat(255), fc.nat(255))
+      .map((p) => p.join('.'));
+    const cidr = fc.oneof(
+      fc.tuple(v4, fc.integer({ min: 0, max: 32 })).map(([a, b]) => `${a}/${b}`),
+      fc.constantFrom('::ffff:0:0/96', '::ffff:10.0.0.0/104', '2001:db8::/32', '::/0'),
+    );
+    const address = fc.oneof(
+      v4,
+      fc.constantFrom('10.0.0.1', '010.0.0.1', '::ffff:10.1.2.3', '2001:db8::1', 'not-an-ip', '1.2.3'),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(cidr, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 }),
+        fc.array(address, { maxLength: 20 }),
+        (lists, addresses) => {
+          const spec = lists.map((cidrs, i) => ({ name: `z${i}`, cidrs }));
+          const map = new ZoneMap(spec);
+          const reference = spec.map(({ name, cidrs }) => {
+            const list = new BlockList();
+            for (const c of cidrs) {
+              const [net, bits] = c.split('/');
+              list.addSubnet(net!, Number(bits), isIP(net!) === 6 ? 'ipv6' : 'ipv4');
+            }
+            return { name, list };
+          });
+          for (const a of addresses) {
+            const family = isIP(a);
+            const expected = family
+              ? reference.find((z) => z.list.check(a, family === 6 ? 'ipv6' : 'ipv4'))?.name
+              : undefined;
+            expect(map.zoneOf(a), a).toBe(expected);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
   it('rejects a bad CIDR with its zone name', () => {
     expect(() => ZoneMap.fromYaml('zones:\n  - name: x\n    cidrs: [10.0.0.0/33]\n')).toThrow(/zone "x"/);

@@ -11,7 +11,7 @@
 //     - name: dmz
 //       cidrs: [192.0.2.0/28]
 import { BlockList, isIP } from 'node:net';
-import type { EcsEvent } from '@soc/schema';
+import { type EcsEvent, parseIPv4 } from '@soc/schema';
 import { parse } from 'yaml';
 import { z } from 'zod';
 
@@ -22,13 +22,24 @@ const zonesFile = z.strictObject({
 /** addresses whose zone is remembered, at most */
 const SEEN_MAX = 65_536;
 
+interface Zone {
+  name: string;
+  list: BlockList;
+  /** its IPv4 subnets as (network, 32 − prefix), checked in arithmetic */
+  v4: { base: number; shift: number }[];
+  /** it has IPv6 subnets, which may hold IPv4 addresses (as ::ffff:a.b.c.d): BlockList decides */
+  v6: boolean;
+}
+
 export class ZoneMap {
-  private readonly zones: { name: string; list: BlockList }[];
+  private readonly zones: Zone[];
   private readonly seen = new Map<string, string>();
 
   constructor(zones: { name: string; cidrs: string[] }[]) {
     this.zones = zones.map((z) => {
       const list = new BlockList();
+      const v4: Zone['v4'] = [];
+      let v6 = false;
       for (const c of z.cidrs) {
         const [net, bits] = c.split('/');
         const family = isIP(net ?? '');
@@ -38,8 +49,10 @@ export class ZoneMap {
         if (!Number.isInteger(prefix) || prefix < 0 || prefix > max)
           throw new Error(`zone "${z.name}": bad prefix in "${c}"`);
         list.addSubnet(net!, prefix, family === 6 ? 'ipv6' : 'ipv4');
+        if (family === 6) v6 = true;
+        else v4.push({ base: parseIPv4(net!), shift: 32 - prefix });
       }
-      return { name: z.name, list };
+      return { name: z.name, list, v4, v6 };
     });
   }
 
@@ -56,13 +69,26 @@ export class ZoneMap {
     if (!ip) return undefined;
     const cached = this.seen.get(ip);
     if (cached !== undefined) return cached || undefined;
-    const family = isIP(ip);
-    const type = family === 6 ? 'ipv6' : 'ipv4';
-    const zone = family ? this.zones.find((z) => z.list.check(ip, type))?.name : undefined;
+    const zone = this.lookup(ip);
     // a map is immutable (a reload builds a new one), so answers can be kept; '' is "none"
     if (this.seen.size >= SEEN_MAX) this.seen.clear();
     this.seen.set(ip, zone ?? '');
     return zone;
+  }
+
+  /** The first zone (in file order) holding the address, as node:net's BlockList decides. */
+  private lookup(ip: string): string | undefined {
+    const a = parseIPv4(ip);
+    if (a < 0) {
+      const family = isIP(ip);
+      const type = family === 6 ? 'ipv6' : 'ipv4';
+      return family ? this.zones.find((z) => z.list.check(ip, type))?.name : undefined;
+    }
+    for (const z of this.zones) {
+      for (const { base, shift } of z.v4) if (shift === 32 || (a ^ base) >>> shift === 0) return z.name;
+      if (z.v6 && z.list.check(ip, 'ipv4')) return z.name;
+    }
+    return undefined;
   }
 
   /** Sets network.direction and source/destination.zone where the sensor did not. */

@@ -1,7 +1,8 @@
 import { BlockList, isIP } from 'node:net';
+import { parseIPv4 } from '@soc/schema';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseIPv4, subnetTest } from './cidr.ts';
+import { subnetTest } from './cidr.ts';
 
 /** The reference: one BlockList per subnet, as node:net decides. */
 function reference(subnet: string): (v: unknown) => boolean {

@@ -2,32 +2,8 @@
 // IPv4 addresses are checked in plain arithmetic, which is what almost every event
 // carries; IPv6 and IPv4-mapped forms go to node:net's BlockList.
 import { BlockList, isIP } from 'node:net';
+import { parseIPv4 } from '@soc/schema';
 import type { FieldValue } from './fields.ts';
-
-/** The address as an unsigned 32-bit number when node:net's isIPv4 accepts it (dotted quad, no leading zeros), else -1. */
-export function parseIPv4(s: string): number {
-  const n = s.length;
-  if (n < 7 || n > 15) return -1;
-  let out = 0;
-  let seg = 0;
-  let digits = 0;
-  let parts = 0;
-  for (let i = 0; i <= n; i++) {
-    const c = i < n ? s.charCodeAt(i) : 46;
-    if (c === 46) {
-      if (digits === 0 || seg > 255) return -1;
-      out = out * 256 + seg;
-      parts++;
-      seg = 0;
-      digits = 0;
-    } else {
-      if (c < 48 || c > 57 || (digits > 0 && seg === 0) || digits === 3) return -1;
-      seg = seg * 10 + (c - 48);
-      digits++;
-    }
-  }
-  return parts === 4 ? out : -1;
-}
 
 /** A test for one subnet ("10.0.0.0/8", "fc00::/7"); throws when it is not a CIDR. */
 export function subnetTest(value: unknown, invalid: () => Error): (v: FieldValue) => boolean {

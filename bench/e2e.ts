@@ -3,7 +3,8 @@
 //   1. throughput: N firewall lines posted to ingest by C concurrent senders in batches;
 //      reports the ingest-accept rate and the rate through ingest → Kafka → correlator
 //      (until the correlator has consumed every event);
-//   2. latency: background traffic at a fixed rate with port scans injected; for each scan,
+//   2. latency, once the sink has stored the backlog of (1): background traffic at a fixed
+//      rate with port scans injected; for each scan,
 //      the time from posting the request that completes it to the alert arriving on the
 //      alerts topic and on a WebSocket client (both observed from a worker thread,
 //      e2e-observer.ts, so generating the traffic does not delay them; an alert can arrive
@@ -74,6 +75,13 @@ async function post(lines: string[]): Promise<number> {
   return body.accepted;
 }
 
+/** Events the sink has not yet stored (its lag gauge, refreshed every few seconds). */
+async function sinkLag(): Promise<number> {
+  const text = await (await fetch(`${services.sink.url}/metrics`)).text();
+  const m = /^soc_sink_lag_messages\{[^}]*topic="[^"]*\.events\.v1"[^}]*\} (\d+)/m.exec(text);
+  return m ? Number(m[1]) : 1;
+}
+
 async function correlatorReceived(): Promise<number> {
   const text = await (await fetch(`${services.correlator.url}/metrics`)).text();
   const m = /^soc_correlator_received_total(?:\{[^}]*\})? (\d+)/m.exec(text);
@@ -102,6 +110,9 @@ try {
   const tCorrelated = performance.now();
   const acceptRate = accepted / ((tAccepted - t0) / 1000);
   const e2eRate = N / ((tCorrelated - t0) / 1000);
+  // the latency phase starts from a steady state: the sink has stored the backlog too
+  const settleBy = performance.now() + 180_000;
+  while ((await sinkLag()) > 0 && performance.now() < settleBy) await new Promise((r) => setTimeout(r, 500));
 
   // 2. latency at a fixed rate, observed from another thread
   const observer = new Worker(new URL('./e2e-observer.ts', import.meta.url), {

@@ -1,6 +1,7 @@
 // The correlator under failure and scale-out, against the real Kafka broker: after a kill -9
-// mid-stream and a restart, the set of alerts equals the uninterrupted run's; two instances
-// on six partitions raise exactly the alerts of one. The traffic exercises both stages:
+// mid-stream and a restart, the set of alerts equals the uninterrupted run's; so it does when
+// a second instance joins mid-stream; two instances on six partitions raise exactly the
+// alerts of one. The traffic exercises both stages:
 // port scans (grouped by source, run where the events are) and a DDoS against one
 // destination and sensors going silent (grouped by destination and by sensor, repartitioned).
 import { randomBytes } from 'node:crypto';
@@ -189,6 +190,19 @@ describe('correlator durability and scale-out', () => {
     // the restart went through checkpoints (restored state, skipped input), not a replay from zero
     const log = readFileSync(join(REPO_ROOT, 'test-results', 'logs', p.ns, 'correlator.log'), 'utf8');
     expect(log).toContain('correlation state restored');
+  });
+
+  it('a second instance joining mid-stream (partitions moving while checkpoints are saved) changes nothing', async () => {
+    const p = await pipeline(`join${randomBytes(3).toString('hex')}`);
+    const first = await p.correlator();
+    for (const b of batches.slice(0, 10)) await p.post(b);
+    await expect.poll(() => received(first), { timeout: 60_000 }).toBeGreaterThan(1500);
+    await p.correlator();
+    for (const b of batches.slice(10)) await p.post(b);
+    await expect
+      .poll(async () => (await alertKeysAll(p.ns)).length, { timeout: 60_000, interval: 1000 })
+      .toBeGreaterThanOrEqual(reference.length);
+    expect(await alertKeysAll(p.ns)).toEqual(reference);
   });
 
   it('two instances on six partitions raise exactly the alerts of one', async () => {

@@ -120,6 +120,13 @@ const received = async (s: RunningService) =>
     )?.[1] ?? 0,
   );
 
+const checkpointsSaved = async (s: RunningService) =>
+  Number(
+    (await (await fetch(`${s.url}/metrics`)).text()).match(
+      /^soc_correlator_checkpoint_seconds_count\{[^}]*stage="events"[^}]*step="save"[^}]*\} (\d+)/m,
+    )?.[1] ?? 0,
+  );
+
 afterAll(async () => {
   await stopServices(started);
 });
@@ -179,6 +186,8 @@ describe('correlator durability and scale-out', () => {
     let c = await p.correlator();
     for (const b of batches.slice(0, 13)) await p.post(b);
     await expect.poll(() => received(c), { timeout: 60_000 }).toBeGreaterThan(2000);
+    // checkpoints are saved in the background: kill once some exist, mid-stream
+    await expect.poll(() => checkpointsSaved(c), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
     c.process.kill('SIGKILL');
     await c.exited;
     for (const b of batches.slice(13)) await p.post(b);

@@ -53,6 +53,8 @@ const MAX_EVIDENCE_VALUES = 100;
 const MAX_EPISODE_VALUES = 10_000;
 const UPDATE_EVERY_MS = 1000;
 const SWEEP_EVERY = 4096;
+/** event time after which advancing an idle partition sweeps it, without SWEEP_EVERY inputs */
+const SWEEP_IDLE_MS = 10_000;
 const CAP_ALERT_EVERY_MS = 3_600_000;
 
 export interface EngineOptions {
@@ -226,7 +228,9 @@ export class Engine {
     const alerts: Alert[] = [];
     if (toMs + this.lateness > part.maxTs) part.maxTs = toMs + this.lateness;
     this.release(part, toMs, alerts);
-    this.sweep(part, toMs);
+    // advanced often (the second stage after every batch): a full sweep only now and then
+    if (part.releasedCount - part.sweptAtCount >= SWEEP_EVERY || toMs - part.sweptAt >= SWEEP_IDLE_MS)
+      this.sweep(part, toMs);
     return alerts;
   }
 
@@ -664,6 +668,8 @@ export class Engine {
 
   /** Forgets groups with nothing left in their window and nothing pending. */
   private sweep(part: Partition, now: number): void {
+    part.sweptAt = now;
+    part.sweptAtCount = part.releasedCount;
     part.groups.forEach((groups, ci) => {
       const c = this.rules.correlations[ci]!;
       groups.forEach((g, key) => {

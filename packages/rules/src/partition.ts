@@ -42,6 +42,9 @@ export class Partition {
   seq = 0;
   readonly groups: Map<string, GroupState>[];
   releasedCount = 0;
+  /** event time and releasedCount of the last sweep for idle groups (not checkpointed) */
+  sweptAt = Number.NEGATIVE_INFINITY;
+  sweptAtCount = 0;
   lastCapAlert: number[];
 
   constructor(correlations: number) {

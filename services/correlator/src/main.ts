@@ -162,6 +162,7 @@ const first = new CorrelatorRuntime(
   {
     ...outputs,
     forward,
+    bulk: forward,
     config,
     repartitionPartitions: repartitions,
     store: new CheckpointStore(kafka, stateProducer, stateTopic, config.CORRELATOR_GROUP_ID, logger),

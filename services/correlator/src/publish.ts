@@ -15,7 +15,10 @@ import { type ComponentCounters, type Logger, retry } from '@soc/telemetry';
 import type { Message, Producer, TopicMessages } from 'kafkajs';
 
 export interface PublishDeps {
+  /** alerts */
   outbox: Outbox;
+  /** late events, when they should not queue with the alerts (the first stage's second outbox) */
+  bulk?: Outbox;
   topics: { alerts: string; late: string };
 }
 
@@ -150,24 +153,25 @@ export function lateMessage(event: EcsEvent, consumed?: { event: EcsEvent; value
   return { key: event.organization.id, value };
 }
 
-/** Queues a batch's outputs; counts and logs the alerts once Kafka has them. */
+/**
+ * Queues a batch's outputs, alerts ahead of everything else (late events go to the bulk
+ * outbox when there is one); counts and logs them once Kafka has them.
+ */
 export function publish(
   d: PublishDeps & { counters: ComponentCounters; logger: Logger },
   alerts: Alert[],
   late: Message[],
-  extra: TopicMessages[] = [],
 ): void {
-  if (alerts.length === 0 && late.length === 0 && extra.length === 0) return;
+  if (late.length > 0)
+    (d.bulk ?? d.outbox).push([{ topic: d.topics.late, messages: late }], (acked) => {
+      if (acked) d.counters.dropped.inc({ reason: 'late' }, late.length);
+    });
+  if (alerts.length === 0) return;
   d.outbox.push(
-    [
-      { topic: d.topics.alerts, messages: alerts.map((a) => ({ key: a.id, value: JSON.stringify(a) })) },
-      { topic: d.topics.late, messages: late },
-      ...extra,
-    ],
+    [{ topic: d.topics.alerts, messages: alerts.map((a) => ({ key: a.id, value: JSON.stringify(a) })) }],
     (acked) => {
       if (!acked) return;
       d.counters.sent.inc(alerts.length);
-      if (late.length > 0) d.counters.dropped.inc({ reason: 'late' }, late.length);
       for (const a of alerts)
         d.logger.info(
           { alert: a.id, rule: a.rule.id, group: a.group, tenant: a.tenant, revision: a.revision },

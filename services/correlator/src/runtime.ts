@@ -3,8 +3,8 @@
 // events topic's key). Each consumed batch runs through it; its alerts go to the alerts
 // topic, its late events to the late-events topic, and the inputs of the other correlations
 // to the repartition topic, keyed by each rule's own group key (see repartition.ts), through
-// outboxes (publish.ts; alerts and late events in one, the repartition topic's records in
-// another, so alerts never wait behind bundles of inputs): the next batch runs while they
+// outboxes (publish.ts; alerts in one, late events and the repartition topic's records in
+// another, so alerts never wait behind them): the next batch runs while they
 // are sent. Every checkpoint interval the partition's state is taken between two batches,
 // saved once the outboxes have delivered
 // everything before it, and only then its offset committed. Rules reload from disk (file watch or
@@ -34,6 +34,8 @@ export interface RuntimeDeps {
   outbox: Outbox;
   /** the repartition topic's records (inputs, watermark heartbeats) */
   forward: Outbox;
+  /** late events (the forward outbox: they need not queue with the alerts) */
+  bulk: Outbox;
   topics: { alerts: string; late: string; repartition: string };
   /** partitions of the repartition topic */
   repartitionPartitions: number;

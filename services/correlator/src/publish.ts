@@ -1,13 +1,15 @@
 // Output of both correlator stages: alerts to the alerts topic, late events to the
 // late-events topic, and any other messages (repartitioned inputs, watermark heartbeats).
 //
-// The engines do not wait for Kafka: a batch's outputs go into an outbox and the next
-// batch runs while they are on the wire. The outbox sends in order, one request at a time
-// (acks=all, under the broker's size limit), with everything that queued up meanwhile
-// merged into the next request, and resends a request until it is acknowledged (the
-// engine has moved on, so nothing is recomputed). A checkpoint drains it first: a saved
-// state never reflects input whose outputs are not on Kafka. Too much queued makes the
-// batches wait (backpressure), so a broker outage stops consumption instead of memory.
+// The engines do not wait for Kafka: a batch's outputs go into outboxes (the correlator
+// has two, each on its own connection: alerts alone in one, everything else in the other)
+// and the next batch runs while they are on the wire. An outbox sends in order, one request
+// at a time (acks=all, under the broker's size limit), with everything that queued up
+// meanwhile merged into the next request, and resends a request until it is acknowledged
+// (the engine has moved on, so nothing is recomputed). A checkpoint drains them first: a
+// saved state never reflects input whose outputs are not on Kafka. Too much queued makes the
+// batches wait (backpressure), so a broker outage stops consumption instead of filling
+// memory.
 
 import { splitRequests } from '@soc/kafka';
 import type { Alert, EcsEvent } from '@soc/schema';

@@ -42,35 +42,39 @@ export function correlatorMetrics(
   perRule('soc_correlator_rule_late_events', 'Events too late to count, per rule', 'late');
   perRule('soc_correlator_rule_evictions', 'Groups evicted at the state cap, per rule', 'evictions');
   perRule('soc_correlator_rule_state_groups', 'Live group keys per correlation rule', 'groups');
-  new Gauge({
-    name: 'soc_correlator_watermark_lag_seconds',
-    help: 'Processing time minus the watermark, per events partition (stage events) and repartition partition (stage repartition)',
-    labelNames: ['stage', 'partition'],
-    registers: [registry],
-    collect() {
-      for (const p of runtimeOf()?.engine.partitionStats() ?? [])
-        if (Number.isFinite(p.watermark))
-          this.set({ stage: 'events', partition: String(p.partition) }, (Date.now() - p.watermark) / 1000);
-      for (const p of stage2Of()?.partitionStats() ?? [])
-        if (Number.isFinite(p.watermark))
-          this.set(
-            { stage: 'repartition', partition: String(p.partition) },
-            (Date.now() - p.watermark) / 1000,
-          );
-    },
-  });
-  new Gauge({
-    name: 'soc_correlator_buffered_inputs',
-    help: 'Inputs waiting in the reorder buffer for the watermark',
-    labelNames: ['stage', 'partition'],
-    registers: [registry],
-    collect() {
-      for (const p of runtimeOf()?.engine.partitionStats() ?? [])
-        this.set({ stage: 'events', partition: String(p.partition) }, p.buffered);
-      for (const p of stage2Of()?.partitionStats() ?? [])
-        this.set({ stage: 'repartition', partition: String(p.partition) }, p.buffered);
-    },
-  });
+  /** A gauge per partition of either stage, from the stage's partition stats. */
+  const perPartition = (
+    name: string,
+    help: string,
+    value: (p: { watermark: number; buffered: number }) => number | null,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['stage', 'partition'],
+      registers: [registry],
+      collect() {
+        const stages = [
+          ['events', runtimeOf()?.engine.partitionStats() ?? []],
+          ['repartition', stage2Of()?.partitionStats() ?? []],
+        ] as const;
+        for (const [stage, stats] of stages)
+          for (const p of stats) {
+            const v = value(p);
+            if (v !== null) this.set({ stage, partition: String(p.partition) }, v);
+          }
+      },
+    });
+  perPartition(
+    'soc_correlator_watermark_lag_seconds',
+    'Processing time minus the watermark, per events partition (stage events) and repartition partition (stage repartition)',
+    (p) => (Number.isFinite(p.watermark) ? (Date.now() - p.watermark) / 1000 : null),
+  );
+  perPartition(
+    'soc_correlator_buffered_inputs',
+    'Inputs waiting in the reorder buffer for the watermark',
+    (p) => p.buffered,
+  );
   const records = new Counter({
     name: 'soc_correlator_repartition_records_total',
     help: 'What the second stage read from the repartition topic: inputs (input, duplicate, unknown_unit) and records (heartbeat, invalid)',

@@ -115,4 +115,57 @@ describe('threat intel', () => {
     expect(intel.apply(e)).toBe(0);
     expect(e.threat).toBeUndefined();
   });
+  it('matches addresses as a Set of IPs and node:net BlockList of CIDRs would', () => {
+    const v4 = fc
+      .tuple(fc.constantFrom(10, 198, 203, 0, 255), fc.nat(255), fc.nat(255), fc.nat(255))
+      .map((p) => p.join('.'));
+    const indicator = fc.oneof(
+      v4,
+      fc.tuple(v4, fc.integer({ min: 0, max: 32 })).map(([a, b]) => `${a}/${b}`),
+      fc.constantFrom('::ffff:0:0/96', '::ffff:10.0.0.0/104', '2001:db8::/32', '2001:db8::1', '::/0'),
+    );
+    const address = fc.oneof(
+      v4,
+      fc.constantFrom('10.0.0.1', '010.0.0.1', '::ffff:10.1.2.3', '2001:db8::1', '2001:DB8::1', '1.2.3'),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(indicator, { maxLength: 6 }), { minLength: 1, maxLength: 3 }),
+        fc.array(address, { maxLength: 20 }),
+        (lists, addresses) => {
+          const intel = new ThreatIntel();
+          const reference = lists.map((indicators, i) => {
+            intel.add(`p${i}`, indicators.join('\n'));
+            const ips = new Set<string>();
+            const cidrs = new BlockList();
+            for (const x of indicators) {
+              const [net, bits] = x.split('/');
+              const family = isIP(net!) === 6 ? 'ipv6' : 'ipv4';
+              if (bits === undefined) ips.add(net!.toLowerCase());
+              else cidrs.addSubnet(net!, Number(bits), family);
+            }
+            return { provider: `p${i}`, ips, cidrs };
+          });
+          for (const a of addresses) {
+            const family = isIP(a);
+            const expected = family
+              ? reference
+                  .filter(
+                    (r) => r.ips.has(a.toLowerCase()) || r.cidrs.check(a, family === 6 ? 'ipv6' : 'ipv4'),
+                  )
+                  .map((r) => r.provider)
+              : [];
+            const e = event(a, '192.0.2.1');
+            intel.apply(e);
+            const found = (e.threat?.enrichments ?? []).filter((x) => x.matched.field === 'source.ip');
+            expect(
+              found.map((x) => x.indicator.provider),
+              a,
+            ).toEqual(expected);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });

@@ -1,6 +1,7 @@
-// kafkajs runs with patches (patches/kafkajs@2.2.4.patch). Two of them rewrite encoding,
-// and the broker must receive the same bytes: a slicing-by-8 CRC32C over record batches,
-// checked against the checksum's definition; and uncompressed Produce requests written in
+// kafkajs runs with patches (patches/kafkajs@2.2.4.patch). Some of them rewrite encoding,
+// and the broker must receive the same bytes: the CRC32C over record batches (native from
+// @node-rs/crc32, or a slicing-by-8 JavaScript fallback), both checked against the
+// checksum's definition; and uncompressed Produce requests written in
 // one pass into one buffer, checked against the request kafkajs's stock encoders (Record,
 // RecordBatch and nested Encoders, as its v3 request.js composed them) build from the same
 // topics, partitions and messages.
@@ -10,6 +11,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 const require = createRequire(import.meta.url);
 const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C/crc32C.js') as (b: Buffer) => number;
+const batchCrc = require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (b: Buffer) => number;
 
 /** CRC-32C by its definition: reflected polynomial 0x82F63B78, one bit at a time. */
 function reference(data: Uint8Array): number {
@@ -162,13 +164,34 @@ describe('patched kafkajs', () => {
   });
 
   it('computes CRC-32C as defined, for any length and content', () => {
-    expect(crc32C(Buffer.from('123456789'))).toBe(0xe3069283);
+    for (const crc of [crc32C, batchCrc]) expect(crc(Buffer.from('123456789'))).toBe(0xe3069283);
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
         expect(crc32C(Buffer.from(bytes))).toBe(reference(bytes));
+        expect(batchCrc(Buffer.from(bytes))).toBe(reference(bytes));
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it('takes record batch checksums from the native CRC32C', () => {
+    // index.js loaded afresh, with @node-rs/crc32 stood in for by a spy over the real one
+    const kafkaRequire = createRequire(require.resolve('kafkajs'));
+    const nativePath = kafkaRequire.resolve('@node-rs/crc32');
+    const indexPath = require.resolve('kafkajs/src/protocol/recordBatch/crc32C/index.js');
+    const real = kafkaRequire('@node-rs/crc32');
+    const spy = vi.fn(real.crc32c as (b: Buffer) => number);
+    const saved = { native: require.cache[nativePath], index: require.cache[indexPath] };
+    try {
+      require.cache[nativePath] = { ...saved.native!, exports: { ...real, crc32c: spy } } as NodeJS.Module;
+      delete require.cache[indexPath];
+      const fresh = require(indexPath) as (b: Buffer) => number;
+      expect(fresh(Buffer.from('123456789'))).toBe(0xe3069283);
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      require.cache[nativePath] = saved.native;
+      require.cache[indexPath] = saved.index;
+    }
   });
 
   it('writes uncompressed Produce requests byte for byte as the stock encoders do', async () => {

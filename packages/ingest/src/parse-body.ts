@@ -48,12 +48,17 @@ export function countLines(body: Buffer): number {
   return body[body.length - 1] === NEWLINE ? n : n + 1;
 }
 
+/**
+ * Parses lines. With `emit`, each event goes to it as soon as it is parsed (and `events`
+ * stays empty): a consumer that serializes it then reads it while it is still in cache.
+ */
 export function parseLines(
   lines: Iterable<Buffer>,
   parser: Parser,
   ctx: ParseContext,
   maxLineBytes: number,
   firstLineNo = 1,
+  emit?: (event: EcsEvent) => void,
 ): ParsedBatch {
   const events: EcsEvent[] = [];
   const rejected: RejectedLine[] = [];
@@ -82,8 +87,10 @@ export function parseLines(
       continue;
     }
     const result = runParser(parser, text, streamCtx);
-    if (result.ok) events.push(result.event);
-    else if (result.error.code !== 'header') {
+    if (result.ok) {
+      if (emit) emit(result.event);
+      else events.push(result.event);
+    } else if (result.error.code !== 'header') {
       rejected.push({
         line: lineNo,
         reason: `${result.error.code}: ${result.error.message}`,
@@ -101,6 +108,7 @@ export function parseBody(
   parser: Parser,
   ctx: ParseContext,
   maxLineBytes: number,
+  emit?: (event: EcsEvent) => void,
 ): ParsedBatch {
-  return parseLines(bodyLines(body), parser, { ...ctx, stream: {} }, maxLineBytes);
+  return parseLines(bodyLines(body), parser, { ...ctx, stream: {} }, maxLineBytes, 1, emit);
 }

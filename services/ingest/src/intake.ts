@@ -8,7 +8,7 @@ import type { RejectedLine, Sensor } from '@soc/ingest';
 import type { Topics } from '@soc/schema';
 import type { ComponentCounters, Counter, Logger } from '@soc/telemetry';
 import type { Message, Producer } from 'kafkajs';
-import type { PreparedBatch } from './prepare.ts';
+import { eventAt, type PreparedBatch } from './prepare.ts';
 
 export class KafkaUnavailableError extends Error {
   override name = 'KafkaUnavailableError';
@@ -84,14 +84,9 @@ export class Intake {
     const events: Message[] = [];
     const dead: Message[] = [];
     for (const item of items) {
-      const { values, valueEnds, keys, keyEnds, intelHits } = item.batch;
+      const { valueEnds, intelHits } = item.batch;
       if (intelHits > 0) this.deps.enriched.inc({ kind: 'threat_intel' }, intelHits);
-      for (let i = 0; i < valueEnds.length; i++) {
-        events.push({
-          key: keys.slice(i === 0 ? 0 : keyEnds[i - 1], keyEnds[i]),
-          value: values.slice(i === 0 ? 0 : valueEnds[i - 1], valueEnds[i]),
-        });
-      }
+      for (let i = 0; i < valueEnds.length; i++) events.push(eventAt(item.batch, i));
       for (const r of item.batch.rejected) dead.push(deadLetter(r, item));
     }
     const received = events.length + dead.length;

@@ -7,7 +7,7 @@ import { getParser } from '@soc/parsers';
 import { createLogger } from '@soc/telemetry';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ParsePool } from './parse-pool.ts';
-import { type PreparedBatch, type PrepareJob, packFrames } from './prepare.ts';
+import { eventAt, type PreparedBatch, type PrepareJob, packFrames } from './prepare.ts';
 
 const pools = [0, 1].map(
   (threads) =>
@@ -52,11 +52,7 @@ const frames = (texts: string[], stream?: number, maxLineBytes = 4096): PrepareJ
 });
 
 /** The events of a prepared batch, as JSON texts with their keys. */
-const records = (b: PreparedBatch) =>
-  Array.from(b.valueEnds, (end, i) => ({
-    key: b.keys.slice(i === 0 ? 0 : b.keyEnds[i - 1], b.keyEnds[i]),
-    value: b.values.slice(i === 0 ? 0 : b.valueEnds[i - 1], end),
-  }));
+const records = (b: PreparedBatch) => Array.from(b.valueEnds, (_, i) => eventAt(b, i));
 
 const zeek = readFileSync(new URL('../../../packages/parsers/fixtures/zeek.log', import.meta.url), 'utf8')
   .split('\n')

@@ -72,7 +72,7 @@ export class ParsePool {
   async prepare(jobs: PrepareJob[]): Promise<PreparedBatch[]> {
     if (this.threads.length === 0) {
       const enrichment = this.o.enrichment();
-      return jobs.map((job) => prepare(job, enrichment, this.streams));
+      return jobs.map((job) => prepare(job, enrichment, this.streams, false));
     }
     // jobs of pinned connections to their thread, the rest to the least busy one
     const idle = this.threads.reduce((a, b) => (b.calls.size < a.calls.size ? b : a));

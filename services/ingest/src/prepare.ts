@@ -29,14 +29,16 @@ export interface PrepareJob {
 }
 
 /**
- * A job's result. Event i is `values.slice(valueEnds[i-1], valueEnds[i])`, keyed
- * `keys.slice(keyEnds[i-1], keyEnds[i])`: two strings per batch cross between threads as
- * two copies, and slicing them costs the main thread little time and memory.
+ * A job's result (read it with eventAt). From a parse thread, event i is
+ * `values.slice(valueEnds[i-1], valueEnds[i])`, keyed `keys.slice(keyEnds[i-1], keyEnds[i])`:
+ * two strings per batch cross between threads as two copies, and slicing them costs the
+ * main thread little time and memory. Prepared on the main thread, `values` and `keys` are
+ * the events' own strings (joining them would only copy them once more).
  */
 export interface PreparedBatch {
-  values: string;
+  values: string | string[];
   valueEnds: Int32Array;
-  keys: string;
+  keys: string | string[];
   keyEnds: Int32Array;
   rejected: RejectedLine[];
   /** lines seen, empty ones included */
@@ -57,11 +59,28 @@ export function eventKey(e: EcsEvent): string {
   return `${e.organization.id}|${e.source?.ip ?? e.observer?.name ?? ''}`;
 }
 
-/** Prepares one job; `streams` holds the parse state of open syslog connections. */
+/** Event i of a prepared batch: its Kafka key and value. */
+export function eventAt(batch: PreparedBatch, i: number): { key: string; value: string } {
+  const { values, keys } = batch;
+  return {
+    key:
+      typeof keys === 'string' ? keys.slice(i === 0 ? 0 : batch.keyEnds[i - 1], batch.keyEnds[i]) : keys[i]!,
+    value:
+      typeof values === 'string'
+        ? values.slice(i === 0 ? 0 : batch.valueEnds[i - 1], batch.valueEnds[i])
+        : values[i]!,
+  };
+}
+
+/**
+ * Prepares one job; `streams` holds the parse state of open syslog connections. `joined`:
+ * the events' strings joined into one each for values and keys (to cross between threads).
+ */
 export function prepare(
   job: PrepareJob,
   enrichment: Enrichment,
   streams: Map<number, Record<string, unknown>>,
+  joined = true,
 ): PreparedBatch {
   const parser = getParser(job.format) ?? getParser('auto')!;
   const data = Buffer.from(job.data.buffer, job.data.byteOffset, job.data.byteLength);
@@ -71,15 +90,17 @@ export function prepare(
     keepOriginal: job.keepOriginal,
     ...(job.iptablesPrefixes ? { iptablesPrefixes: job.iptablesPrefixes } : {}),
   };
+  const out = new Serializer(enrichment);
+  const emit = (e: EcsEvent) => out.add(e);
   let batch: ParsedBatch;
-  if (!job.frameEnds) batch = parseBody(data, parser, ctx, job.maxLineBytes);
+  if (!job.frameEnds) batch = parseBody(data, parser, ctx, job.maxLineBytes, emit);
   else {
     let stream: Record<string, unknown> = {};
     if (job.stream !== undefined) {
       stream = streams.get(job.stream) ?? stream;
       streams.set(job.stream, stream);
     }
-    batch = parseLines(frames(data, job.frameEnds), parser, { ...ctx, stream }, job.maxLineBytes);
+    batch = parseLines(frames(data, job.frameEnds), parser, { ...ctx, stream }, job.maxLineBytes, 1, emit);
     for (const i of job.oversized ?? []) {
       batch.rejected.push({
         line: i + 1,
@@ -93,7 +114,7 @@ export function prepare(
   }
 
   return {
-    ...serialize(batch.events, enrichment),
+    ...out.finish(joined),
     rejected: batch.rejected,
     lines: batch.lines,
     ...(batch.detected ? { detected: batch.detected } : {}),
@@ -103,25 +124,46 @@ export function prepare(
 /** Enriches the events and serializes them, back to back, with their keys. */
 export function serialize(
   events: EcsEvent[],
-  { zones, intel }: Enrichment,
+  enrichment: Enrichment,
+  joined = true,
 ): Pick<PreparedBatch, 'values' | 'valueEnds' | 'keys' | 'keyEnds' | 'intelHits'> {
-  const keys: string[] = new Array(events.length);
-  const values: string[] = new Array(events.length);
-  const keyEnds = new Int32Array(events.length);
-  const valueEnds = new Int32Array(events.length);
-  let intelHits = 0;
-  let keyEnd = 0;
-  let valueEnd = 0;
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i]!;
-    if (zones) zones.apply(e);
-    if (intel && intel.apply(e) > 0) intelHits++;
-    keys[i] = eventKey(e);
-    values[i] = JSON.stringify(e);
-    keyEnds[i] = keyEnd += keys[i]!.length;
-    valueEnds[i] = valueEnd += values[i]!.length;
+  const out = new Serializer(enrichment);
+  for (const e of events) out.add(e);
+  return out.finish(joined);
+}
+
+/** Enriches events one at a time and serializes them, with their keys. */
+class Serializer {
+  private readonly keys: string[] = [];
+  private readonly values: string[] = [];
+  private intelHits = 0;
+  private readonly enrichment: Enrichment;
+  constructor(enrichment: Enrichment) {
+    this.enrichment = enrichment;
   }
-  return { values: values.join(''), valueEnds, keys: keys.join(''), keyEnds, intelHits };
+
+  add(e: EcsEvent): void {
+    const { zones, intel } = this.enrichment;
+    if (zones) zones.apply(e);
+    if (intel && intel.apply(e) > 0) this.intelHits++;
+    this.keys.push(eventKey(e));
+    this.values.push(JSON.stringify(e));
+  }
+
+  finish(joined: boolean): Pick<PreparedBatch, 'values' | 'valueEnds' | 'keys' | 'keyEnds' | 'intelHits'> {
+    const { keys, values, intelHits } = this;
+    const keyEnds = new Int32Array(keys.length);
+    const valueEnds = new Int32Array(values.length);
+    let keyEnd = 0;
+    let valueEnd = 0;
+    for (let i = 0; i < keys.length; i++) {
+      keyEnds[i] = keyEnd += keys[i]!.length;
+      valueEnds[i] = valueEnd += values[i]!.length;
+    }
+    return joined
+      ? { values: values.join(''), valueEnds, keys: keys.join(''), keyEnds, intelHits }
+      : { values, valueEnds, keys, keyEnds, intelHits };
+  }
 }
 
 function* frames(data: Buffer, ends: Int32Array): Generator<Buffer> {

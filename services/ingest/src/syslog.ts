@@ -18,6 +18,9 @@ import type { Intake, SourcedBatch } from './intake.ts';
 import type { ParsePool } from './parse-pool.ts';
 import { packFrames } from './prepare.ts';
 
+/** times a batch of syslog lines is given to the parse pool before it is dropped */
+const PREPARE_ATTEMPTS = 3;
+
 type Transport = 'syslog-udp' | 'syslog-tcp' | 'syslog-tls';
 
 export interface SyslogOptions {
@@ -211,13 +214,24 @@ export class SyslogIntake {
     this.batches++;
     this.preparing = true;
     let batches: SourcedBatch[] | undefined;
-    try {
-      batches = await this.prepare(items);
-    } catch (err) {
-      this.o.counters.errors.inc({ stage: 'parse' });
-      this.o.logger.error({ err, lines }, 'syslog batch could not be parsed; dropped');
-    } finally {
-      this.preparing = false;
+    // a parse thread that dies takes its jobs with it (the pool starts another): the lines
+    // are still here, so they are tried again, up to three times in all
+    for (let attempt = 1; batches === undefined && attempt <= PREPARE_ATTEMPTS; attempt++) {
+      try {
+        batches = await this.prepare(items);
+      } catch (err) {
+        this.o.counters.errors.inc({ stage: 'parse' });
+        if (attempt < PREPARE_ATTEMPTS) this.o.logger.warn({ err, lines, attempt }, 'syslog batch not parsed; retrying');
+        else {
+          this.o.logger.error({ err, lines }, 'syslog batch could not be parsed; dropped');
+          this.o.counters.dropped.inc({ reason: 'parse_failed' }, lines);
+        }
+      }
+    }
+    this.preparing = false;
+    // the jobs are done with: a closed connection's parse state can go after them
+    for (const { connection } of items) {
+      if (connection && --connection.queued === 0 && connection.closed) this.o.pool.endStream(connection.id);
     }
     if (this.queue.length > 0) void this.flush();
     if (batches) {
@@ -245,10 +259,6 @@ export class SyslogIntake {
         ...(p.connection ? { stream: p.connection.id } : {}),
       })),
     );
-    // the jobs are with the pool now: a closed connection's parse state can go after them
-    for (const { connection } of items) {
-      if (connection && --connection.queued === 0 && connection.closed) this.o.pool.endStream(connection.id);
-    }
     return prepared.then((batches) =>
       batches.map((batch, i) => {
         const p = items[i]!;

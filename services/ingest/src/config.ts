@@ -1,4 +1,5 @@
 // Ingest configuration: every variable, its unit and its local default.
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { commonEnv, env, loadConfig } from '@soc/config';
 import { z } from 'zod';
@@ -35,10 +36,11 @@ export const ingestEnv = z
     INGEST_KAFKA_MAX_REQUEST_BYTES: env.int(768 * 1024, 1024),
     /**
      * threads that parse, enrich and serialize lines beside the main thread; 0: the main
-     * thread does. Each costs CPU (~2 µs per line in all) and pays only with a core to spare
-     * (not on 2 cores shared with the broker: bench/ingest.ts --parse-threads measures it)
+     * thread does. Default: 1 with more than one core, else 0. A thread costs ~1 µs of CPU
+     * per line in all (the batches cross between threads); bench/ingest.ts --parse-threads
+     * measures what it pays on a machine
      */
-    INGEST_PARSE_THREADS: env.int(0, 0, 64),
+    INGEST_PARSE_THREADS: env.int(availableParallelism() > 1 ? 1 : 0, 0, 64),
     /** partitions of the topics this service creates when they are missing */
     INGEST_TOPIC_PARTITIONS: env.int(6, 1, 1024),
     /** seconds a client should wait before retrying when Kafka is unavailable */

@@ -221,7 +221,8 @@ export class SyslogIntake {
         batches = await this.prepare(items);
       } catch (err) {
         this.o.counters.errors.inc({ stage: 'parse' });
-        if (attempt < PREPARE_ATTEMPTS) this.o.logger.warn({ err, lines, attempt }, 'syslog batch not parsed; retrying');
+        if (attempt < PREPARE_ATTEMPTS)
+          this.o.logger.warn({ err, lines, attempt }, 'syslog batch not parsed; retrying');
         else {
           this.o.logger.error({ err, lines }, 'syslog batch could not be parsed; dropped');
           this.o.counters.dropped.inc({ reason: 'parse_failed' }, lines);

@@ -4,10 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { parseBody } from '@soc/ingest';
 import { getParser } from '@soc/parsers';
+import { ECS_VERSION } from '@soc/schema';
 import { createLogger } from '@soc/telemetry';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ParsePool } from './parse-pool.ts';
-import { eventAt, type PreparedBatch, type PrepareJob, packFrames } from './prepare.ts';
+import { eventAt, type PreparedBatch, type PrepareJob, packFrames, serialize } from './prepare.ts';
 
 const pools = [0, 1].map(
   (threads) =>
@@ -52,7 +54,11 @@ const frames = (texts: string[], stream?: number, maxLineBytes = 4096): PrepareJ
 });
 
 /** The events of a prepared batch, as JSON texts with their keys. */
-const records = (b: PreparedBatch) => Array.from(b.valueEnds, (_, i) => eventAt(b, i));
+const records = (b: PreparedBatch) =>
+  Array.from(b.valueEnds, (_, i) => {
+    const { key, value } = eventAt(b, i);
+    return { key, value: String(value) };
+  });
 
 const zeek = readFileSync(new URL('../../../packages/parsers/fixtures/zeek.log', import.meta.url), 'utf8')
   .split('\n')
@@ -108,5 +114,36 @@ describe.each([0, 1])('parse pool with %i parse threads', (threads) => {
       reason: 'line too long: over 512 bytes',
       raw: long.slice(0, 512),
     });
+  });
+});
+
+describe('serialize', () => {
+  it('packs each event as the UTF-8 of its JSON, whatever its strings hold', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary', maxLength: 40 }), { maxLength: 20 }), (names) => {
+        const events = names.map((name, i) => ({
+          '@timestamp': '2026-11-29T10:00:00.000Z',
+          ecs: { version: ECS_VERSION },
+          event: {
+            id: `e${i}`,
+            kind: 'event' as const,
+            category: ['network' as const],
+            type: ['info' as const],
+          },
+          organization: { id: 'acme' },
+          observer: { name },
+        }));
+        const packed = serialize(events, {}, true);
+        const loose = serialize(events, {}, false);
+        const expected = events.map((e) => JSON.stringify(e));
+        expect(loose.values).toEqual(expected);
+        expect(
+          Array.from(packed.valueEnds, (_, i) =>
+            String(eventAt({ ...packed, rejected: [], lines: 0 }, i).value),
+          ),
+        ).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -35,7 +35,9 @@ port.on('message', (message: ToWorker) => {
   if (message.type === 'prepare') {
     try {
       const batches = message.jobs.map((job) => prepare(job, enrichment, streams));
-      const transfer = batches.flatMap((b) => [b.valueEnds.buffer, b.keyEnds.buffer] as ArrayBuffer[]);
+      const transfer = batches.flatMap(
+        (b) => [b.valueEnds.buffer, b.keyEnds.buffer, (b.values as Uint8Array).buffer] as ArrayBuffer[],
+      );
       port.postMessage({ type: 'prepared', id: message.id, batches } satisfies FromWorker, transfer);
     } catch (err) {
       port.postMessage({ type: 'failed', id: message.id, message: String((err as Error).stack ?? err) });

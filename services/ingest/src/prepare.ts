@@ -29,14 +29,14 @@ export interface PrepareJob {
 }
 
 /**
- * A job's result (read it with eventAt). From a parse thread, event i is
- * `values.slice(valueEnds[i-1], valueEnds[i])`, keyed `keys.slice(keyEnds[i-1], keyEnds[i])`:
- * two strings per batch cross between threads as two copies, and slicing them costs the
- * main thread little time and memory. Prepared on the main thread, `values` and `keys` are
- * the events' own strings (joining them would only copy them once more).
+ * A job's result (read it with eventAt). From a parse thread, event i is the UTF-8 bytes
+ * `values.subarray(valueEnds[i-1], valueEnds[i])`, keyed `keys.slice(keyEnds[i-1],
+ * keyEnds[i])`: the bytes move between threads without a copy, the keys (short) as one
+ * string, and the main thread hands Kafka bytes it need not encode. Prepared on the main
+ * thread, `values` and `keys` are the events' own strings.
  */
 export interface PreparedBatch {
-  values: string | string[];
+  values: Uint8Array | string[];
   valueEnds: Int32Array;
   keys: string | string[];
   keyEnds: Int32Array;
@@ -60,27 +60,30 @@ export function eventKey(e: EcsEvent): string {
 }
 
 /** Event i of a prepared batch: its Kafka key and value. */
-export function eventAt(batch: PreparedBatch, i: number): { key: string; value: string } {
+export function eventAt(batch: PreparedBatch, i: number): { key: string; value: string | Buffer } {
   const { values, keys } = batch;
   return {
     key:
       typeof keys === 'string' ? keys.slice(i === 0 ? 0 : batch.keyEnds[i - 1], batch.keyEnds[i]) : keys[i]!,
-    value:
-      typeof values === 'string'
-        ? values.slice(i === 0 ? 0 : batch.valueEnds[i - 1], batch.valueEnds[i])
-        : values[i]!,
+    value: Array.isArray(values)
+      ? values[i]!
+      : Buffer.from(
+          values.buffer,
+          values.byteOffset + (i === 0 ? 0 : batch.valueEnds[i - 1]!),
+          batch.valueEnds[i]! - (i === 0 ? 0 : batch.valueEnds[i - 1]!),
+        ),
   };
 }
 
 /**
- * Prepares one job; `streams` holds the parse state of open syslog connections. `joined`:
- * the events' strings joined into one each for values and keys (to cross between threads).
+ * Prepares one job; `streams` holds the parse state of open syslog connections. `packed`:
+ * the values as UTF-8 bytes back to back and the keys joined (to cross between threads).
  */
 export function prepare(
   job: PrepareJob,
   enrichment: Enrichment,
   streams: Map<number, Record<string, unknown>>,
-  joined = true,
+  packed = true,
 ): PreparedBatch {
   const parser = getParser(job.format) ?? getParser('auto')!;
   const data = Buffer.from(job.data.buffer, job.data.byteOffset, job.data.byteLength);
@@ -114,7 +117,7 @@ export function prepare(
   }
 
   return {
-    ...out.finish(joined),
+    ...out.finish(packed),
     rejected: batch.rejected,
     lines: batch.lines,
     ...(batch.detected ? { detected: batch.detected } : {}),
@@ -125,11 +128,11 @@ export function prepare(
 export function serialize(
   events: EcsEvent[],
   enrichment: Enrichment,
-  joined = true,
+  packed = true,
 ): Pick<PreparedBatch, 'values' | 'valueEnds' | 'keys' | 'keyEnds' | 'intelHits'> {
   const out = new Serializer(enrichment);
   for (const e of events) out.add(e);
-  return out.finish(joined);
+  return out.finish(packed);
 }
 
 /** Enriches events one at a time and serializes them, with their keys. */
@@ -150,19 +153,40 @@ class Serializer {
     this.values.push(JSON.stringify(e));
   }
 
-  finish(joined: boolean): Pick<PreparedBatch, 'values' | 'valueEnds' | 'keys' | 'keyEnds' | 'intelHits'> {
+  finish(packed: boolean): Pick<PreparedBatch, 'values' | 'valueEnds' | 'keys' | 'keyEnds' | 'intelHits'> {
     const { keys, values, intelHits } = this;
     const keyEnds = new Int32Array(keys.length);
     const valueEnds = new Int32Array(values.length);
     let keyEnd = 0;
-    let valueEnd = 0;
-    for (let i = 0; i < keys.length; i++) {
-      keyEnds[i] = keyEnd += keys[i]!.length;
-      valueEnds[i] = valueEnd += values[i]!.length;
+    for (let i = 0; i < keys.length; i++) keyEnds[i] = keyEnd += keys[i]!.length;
+    if (!packed) {
+      let valueEnd = 0;
+      for (let i = 0; i < values.length; i++) valueEnds[i] = valueEnd += values[i]!.length;
+      return { values, valueEnds, keys, keyEnds, intelHits };
     }
-    return joined
-      ? { values: values.join(''), valueEnds, keys: keys.join(''), keyEnds, intelHits }
-      : { values, valueEnds, keys, keyEnds, intelHits };
+    // Written in place, in one pass. JSON is mostly ASCII (a byte per UTF-16 unit): the
+    // buffer starts at that size plus room for the worst case (3 bytes a unit) of the
+    // longest value, and grows only when a value needs more than its own length.
+    let units = 0;
+    let longest = 0;
+    for (const v of values) {
+      units += v.length;
+      if (v.length > longest) longest = v.length;
+    }
+    // allocUnsafeSlow: memory of its own (never the shared pool), so it can be transferred
+    let bytes = Buffer.allocUnsafeSlow(units + 2 * longest);
+    let end = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (end + 3 * v.length > bytes.length) {
+        const grown = Buffer.allocUnsafeSlow(Math.max(2 * bytes.length, end + 3 * v.length));
+        bytes.copy(grown, 0, 0, end);
+        bytes = grown;
+      }
+      end += bytes.write(v, end, 'utf8');
+      valueEnds[i] = end;
+    }
+    return { values: bytes.subarray(0, end), valueEnds, keys: keys.join(''), keyEnds, intelHits };
   }
 }
 

@@ -31,7 +31,7 @@ describe('syslog intake', () => {
     const intake = {
       publish: async (batches: SourcedBatch[]) => {
         for (const { batch } of batches)
-          for (let i = 0; i < batch.valueEnds.length; i++) published.push(eventAt(batch, i).value);
+          for (let i = 0; i < batch.valueEnds.length; i++) published.push(String(eventAt(batch, i).value));
       },
     } as unknown as Intake;
     // the first batch's thread is killed as soon as it has the batch

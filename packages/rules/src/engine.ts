@@ -67,10 +67,13 @@ export interface EngineOptions {
 }
 
 export interface EngineOutput {
-  alerts: Alert[];
+  readonly alerts: readonly Alert[];
   /** events that arrived too late to count (they matched at least one correlation rule) */
-  late: EcsEvent[];
+  readonly late: readonly EcsEvent[];
 }
+
+/** What most events give: shared, and frozen so that no caller can change it. */
+const NOTHING: EngineOutput = Object.freeze({ alerts: Object.freeze([]), late: Object.freeze([]) });
 
 export interface RuleStats {
   id: string;
@@ -116,6 +119,8 @@ export class Engine {
   private nFeeds = 0;
   private scratchIdents: (string[] | null)[] | null = null;
   private readonly parts: string[] = [];
+  /** the alerts of the event being processed */
+  private readonly outAlerts: Alert[] = [];
 
   constructor(rules: RuleSet, options: EngineOptions = {}) {
     this.rules = rules;
@@ -169,9 +174,12 @@ export class Engine {
 
   /** Runs one event: detection alerts at once, correlation inputs once the watermark passes. */
   process(event: EcsEvent, p = 0): EngineOutput {
-    const out: EngineOutput = { alerts: [], late: [] };
     const ts = parseTimestamp(event['@timestamp']);
-    if (Number.isNaN(ts)) return out;
+    if (Number.isNaN(ts)) return { alerts: [], late: [] };
+    // most events give nothing: the arrays are the engine's own until something is in them
+    const alerts = this.outAlerts;
+    alerts.length = 0;
+    let late = false;
     const part = this.partition(p);
     const seq = ++this.eventSeq;
     const feeds = this.scratch;
@@ -191,7 +199,7 @@ export class Engine {
         stats.matches++;
         if (d.standalone) {
           stats.alerts++;
-          out.alerts.push(detectionAlert(d, event, this.clock(ts)));
+          alerts.push(detectionAlert(d, event, this.clock(ts)));
         }
         const pairs = this.feedsOf[di]!;
         for (let j = 0; j < pairs.length; j += 2) this.feedEvent(pairs[j]!, pairs[j + 1]!, event, seq, feeds);
@@ -212,14 +220,15 @@ export class Engine {
         part.releasedId !== null &&
         !(part.releasedTs < ts || (part.releasedTs === ts && part.releasedId < pending.id))
       ) {
-        out.late.push(event);
+        late = true;
         for (let k = 0; k < matched; k++) this.detectionStats[this.matched[k]!]!.late++;
         for (let j = 0; j < nf; j += FEED) this.correlationStats[feeds[j] as number]!.late++;
       } else part.buffer.push(pending);
     }
     if (ts > part.maxTs) part.maxTs = ts;
-    this.release(part, part.maxTs - this.lateness, out.alerts);
-    return out;
+    this.release(part, part.maxTs - this.lateness, alerts);
+    if (alerts.length === 0 && !late) return NOTHING;
+    return { alerts: alerts.splice(0), late: late ? [event] : [] };
   }
 
   /** Moves event time forward without an event (tests, and idle partitions at shutdown). */

@@ -52,10 +52,19 @@ export function bsdTimestamp(month: string, day: number, time: string, receivedA
   const everyMonth = m >= 0 && Number.isInteger(day) && day <= 28 && hh >= 0 && mm >= 0 && ss >= 0 && ss < 60;
   const received = receivedAt.getTime();
   const year = receivedAt.getUTCFullYear();
+  // fields in their ranges, in the years utcMillis takes, are computed in arithmetic
+  const plain =
+    Number.isInteger(day) && hh >= 0 && mm >= 0 && ss >= 0 && ss < 60 && year > 100 && year < 9999;
   let best = Number.NaN;
   for (let y = year - 1; y <= year + 1; y++) {
-    const t = Date.UTC(y, m, day, hh, mm, ss);
-    if (!everyMonth && new Date(t).getUTCDate() !== day) continue;
+    let t: number;
+    if (plain) {
+      t = utcMillis(y, m + 1, day, hh, mm, ss);
+      if (Number.isNaN(t)) continue;
+    } else {
+      t = Date.UTC(y, m, day, hh, mm, ss);
+      if (!everyMonth && new Date(t).getUTCDate() !== day) continue;
+    }
     if (Number.isNaN(best) || Math.abs(t - received) < Math.abs(best - received)) best = t;
   }
   return Number.isNaN(best) ? null : new Date(best);
@@ -74,6 +83,32 @@ export function twoDigits(s: string, i: number): number {
   const a = s.charCodeAt(i) - 48;
   const b = s.charCodeAt(i + 1) - 48;
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * Date.UTC(y, mo - 1, d, h, mi, s, ms) for fields already in their ranges (years 100 to
+ * 9999, month 1..12, hh:mm:ss up to 23:59:59), in arithmetic: Date.UTC is a runtime call.
+ * NaN when the month has no such day (where Date.UTC would run over into the next month).
+ */
+export function utcMillis(
+  y: number,
+  mo: number,
+  d: number,
+  h: number,
+  mi: number,
+  s: number,
+  ms = 0,
+): number {
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (d < 1 || d > (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!)) return Number.NaN;
+  // days since 1970-01-01 (H. Hinnant's days_from_civil), the year starting in March
+  const ya = mo <= 2 ? y - 1 : y;
+  const era = Math.floor(ya / 400);
+  const yoe = ya - era * 400;
+  const doy = Math.floor((153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const days = era * 146_097 + doe - 719_468;
+  return days * 86_400_000 + h * 3_600_000 + mi * 60_000 + s * 1000 + ms;
 }
 
 /**
@@ -141,7 +176,7 @@ function isoInRange(s: string): Date | null {
     sec > 59
   )
     return null;
-  return new Date(Date.UTC(y, mo - 1, d, h, mi, sec, ms) - offset);
+  return new Date(utcMillis(y, mo, d, h, mi, sec, ms) - offset);
 }
 
 function isoParsed(text: string): Date | null {
@@ -229,7 +264,32 @@ export function toCount(value: string | number | undefined): number | undefined 
 /** Loose IPv4/IPv6 shape check: enough to keep free text out of ip fields. */
 export function isIp(value: string | undefined): value is string {
   if (!value || value.length > 45) return false;
-  return /^(\d{1,3}\.){3}\d{1,3}$/.test(value) || (/^[0-9a-fA-F:.]+$/.test(value) && value.includes(':'));
+  return isDottedQuad(value) || (/^[0-9a-fA-F:.]+$/.test(value) && value.includes(':'));
+}
+
+/** /^(\d{1,3}\.){3}\d{1,3}$/ by char code: the common case of isIp, without a regex call. */
+function isDottedQuad(v: string): boolean {
+  let dots = 0;
+  let digits = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++digits > 3) return false;
+    } else if (c === 46 && digits > 0 && dots < 3) {
+      dots++;
+      digits = 0;
+    } else return false;
+  }
+  return dots === 3 && digits > 0;
+}
+
+/**
+ * Whether a line is empty or only whitespace (as `line.trim() === ''`): a line that starts
+ * with a printable ASCII character is neither, without trim scanning or copying it.
+ */
+export function isBlank(line: string): boolean {
+  const c = line.charCodeAt(0);
+  return !(c > 32 && c < 127) && line.trim() === '';
 }
 
 /**

@@ -57,6 +57,7 @@ import {
   bounded,
   fieldTable,
   ianaNumber,
+  isBlank,
   isIp,
   isoString,
   isoTimestamp,
@@ -267,7 +268,7 @@ export const checkpointParser: Parser = {
       line.includes('ProductName=') ||
       line.includes('product:"')),
   parse(line, ctx): ParseResult {
-    if (line.trim() === '') return fail('empty', 'empty line');
+    if (isBlank(line)) return fail('empty', 'empty line');
     const header = readHeader(line, ctx.receivedAt);
     const f = readFields(header.body);
     if (!f) return fail('syntax', 'not a Check Point log: no key:"value", key="value" or key=value| pairs');

@@ -44,6 +44,7 @@ import {
   fieldTable,
   ianaNumber,
   interfaceOf,
+  isBlank,
   isIp,
   isoTimestamp,
   natEndpoint,
@@ -51,6 +52,7 @@ import {
   toPort,
   transportName,
 } from '../common.ts';
+import { syslogHeaderHost } from '../syslog-header.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
 
 /** the keys this parser maps (Fields is typed by them, so reading any other key does not compile) */
@@ -199,7 +201,7 @@ export const fortigateParser: Parser = {
     'Fortinet FortiGate (FortiOS) syslog key=value: traffic, utm (ips, virus, webfilter, app-ctrl, dns) and event logs',
   sniff: (line) => line.includes(' type=') && line.includes(' subtype=') && bodyStart(line) >= 0,
   parse(line, ctx): ParseResult {
-    if (line.trim() === '') return fail('empty', 'empty line');
+    if (isBlank(line)) return fail('empty', 'empty line');
     const start = bodyStart(line);
     if (start < 0) return fail('syntax', 'not a FortiGate log: no date=/logid=/devname= key-value body');
     const f = readFields(line, start);
@@ -555,18 +557,7 @@ function valid(d: Date): boolean {
 
 /** The host of a BSD or IETF syslog header before the body, if any. */
 function syslogHost(header: string): string | undefined {
-  let h = header.trim();
-  if (h.charCodeAt(0) === 60) {
-    const gt = h.indexOf('>');
-    if (gt < 0) return undefined;
-    h = h.slice(gt + 1);
-  }
-  if (h === '') return undefined;
-  const tokens = h.split(' ').filter((t) => t !== '');
-  let host: string | undefined;
-  if (tokens[0] === '1' && tokens.length >= 3) host = tokens[2];
-  else if (tokens.length >= 4 && /^[A-Z][a-z]{2}$/.test(tokens[0]!)) host = tokens[3];
-  else if (tokens.length >= 2 && /^\d{4}-\d{2}-\d{2}T/.test(tokens[0]!)) host = tokens[1];
+  let host = syslogHeaderHost(header.trim());
   if (host?.endsWith(':')) host = host.slice(0, -1);
   return host && host !== '-' ? str(host, 255) : undefined;
 }

@@ -63,6 +63,7 @@ import {
   baseEvent,
   fieldTable,
   ianaNumber,
+  isBlank,
   isIp,
   isoTimestamp,
   toCount,
@@ -523,7 +524,7 @@ export const juniperSrxParser: Parser = {
     'Juniper SRX RT_FLOW session create/close/deny and IDP attack logs (structured or text syslog)',
   sniff: (line) => line.includes(FLOW_TAG) || line.includes(IDP_TAG),
   parse(line, ctx): ParseResult {
-    if (line.trim() === '') return fail('empty', 'empty line');
+    if (isBlank(line)) return fail('empty', 'empty line');
     const header = readHeader(line, ctx.receivedAt);
     if (typeof header === 'string') return fail('syntax', header);
     const tag = header.tag;

@@ -51,6 +51,7 @@ import {
   ecsMac,
   ianaNumber,
   interfaceOf,
+  isBlank,
   isIp,
   isoString,
   isoTimestamp,
@@ -60,7 +61,9 @@ import {
   transportName,
   twoDigits,
   userOf,
+  utcMillis,
 } from '../common.ts';
+import { syslogHeaderHost } from '../syslog-header.ts';
 import { fail, type ParseResult, type Parser } from '../types.ts';
 
 /** Columns shared by TRAFFIC and THREAT (0-based). */
@@ -224,7 +227,7 @@ export const paloaltoParser: Parser = {
     'Palo Alto Networks PAN-OS syslog CSV (TRAFFIC and THREAT logs), with or without a syslog header',
   sniff: (line) => (line.includes(',TRAFFIC,') || line.includes(',THREAT,')) && RECEIVE_TIME_SHAPE(line),
   parse(line, ctx): ParseResult {
-    if (line.trim() === '') return fail('empty', 'empty line');
+    if (isBlank(line)) return fail('empty', 'empty line');
     let typeAt = line.indexOf(',TRAFFIC,');
     if (typeAt < 0) typeAt = line.indexOf(',THREAT,');
     if (typeAt < 0) {
@@ -242,8 +245,7 @@ export const paloaltoParser: Parser = {
     if (receiveComma < 0) return fail('syntax', 'PAN-OS CSV: no serial/receive-time columns before the type');
     const start =
       Math.max(line.lastIndexOf(' ', receiveComma - 1), line.lastIndexOf('>', receiveComma - 1)) + 1;
-    const headerText = line.slice(0, start).trim();
-    const fields = splitCsv(line.slice(start), true);
+    const fields = splitCsv(line, true, start);
     if (!fields) return fail('syntax', 'PAN-OS CSV: unterminated quoted field');
     if (fields.length <= C.action)
       return fail('syntax', `PAN-OS CSV: ${fields.length} columns, expected at least 31`);
@@ -270,7 +272,7 @@ export const paloaltoParser: Parser = {
     const timestamp = hiResTime && validDate(hiResTime) ? hiResTime : new Date(generated - offsetMs);
     if (!validDate(timestamp)) return fail('syntax', 'PAN-OS CSV: Generated Time is out of range');
 
-    const headerHost = syslogHost(headerText);
+    const headerHost = syslogHost(line.slice(0, start).trim());
     const deviceName = str(fields[traffic ? TRAFFIC.deviceName : THREAT.deviceName], 255);
     const serial = fields[C.serial] ?? '';
     const subtype = (fields[C.subtype] ?? '').toLowerCase();
@@ -476,6 +478,11 @@ function localTime(text: string | undefined): number | null {
   const mi = twoDigits(text, 14);
   const s = twoDigits(text, 17);
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return null;
+  if (s < 60 && y >= 100) {
+    const ms = utcMillis(y, mo, d, h, mi, s);
+    return Number.isNaN(ms) ? null : ms;
+  }
+  // a leap second (or a year before 100) as Date.UTC reads it: the second runs over
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
   return new Date(ms).getUTCDate() === d ? ms : null;
 }
@@ -486,20 +493,26 @@ function validDate(d: Date): boolean {
 }
 
 /**
- * Splits one CSV record; "..." quotes fields holding commas, "" is a literal quote; null
- * when a quote is not closed. With `mapped`, only the columns this parser reads are kept
- * (the others are undefined, and the record ends after the last one read): most of a
- * PAN-OS record is never read.
+ * Splits one CSV record, from `from` to the end of `text`; "..." quotes fields holding
+ * commas, "" is a literal quote; null when a quote is not closed. With `mapped`, only the
+ * columns this parser reads are kept (the others are undefined, and the record ends after
+ * the last one read): most of a PAN-OS record is never read.
  */
-export function splitCsv(text: string, mapped = false): (string | undefined)[] | null {
-  const out: (string | undefined)[] = [];
+export function splitCsv(text: string, mapped = false, from = 0): (string | undefined)[] | null {
+  // mapped, the array is made at its largest size at once, not grown column by column
+  const out: (string | undefined)[] = mapped ? new Array(READ_EITHER.length) : [];
   const n = text.length;
   let read = mapped ? READ_EITHER : undefined;
-  let i = 0;
-  for (let column = 0; read === undefined || column < read.length; column++) {
+  let i = from;
+  // where the next double quote is (-1: none left): a column is quoted only when it starts
+  // there, which spares reading the first character of every column
+  let quoteAt = text.indexOf('"', i);
+  let column = 0;
+  for (; read === undefined || column < read.length; column++) {
     const keep = read === undefined || read[column] === 1;
     let quoted = '';
-    if (text.charCodeAt(i) === 34) {
+    if (quoteAt >= 0 && quoteAt < i) quoteAt = text.indexOf('"', i);
+    if (quoteAt === i) {
       let j = i + 1;
       for (;;) {
         const q = text.indexOf('"', j);
@@ -529,25 +542,13 @@ export function splitCsv(text: string, mapped = false): (string | undefined)[] |
     }
     i = c + 1;
   }
+  if (read !== undefined && column === read.length) out.length = column;
   return out;
 }
 
 /** The host of a BSD or IETF syslog header in front of the CSV, if any. */
 function syslogHost(header: string): string | undefined {
-  if (header === '') return undefined;
-  let h = header;
-  if (h.charCodeAt(0) === 60) {
-    const gt = h.indexOf('>');
-    if (gt < 0) return undefined;
-    h = h.slice(gt + 1);
-  }
-  const tokens = h.split(' ').filter((t) => t !== '');
-  let host: string | undefined;
-  if (tokens[0] === '1' && tokens.length >= 3)
-    host = tokens[2]; // <pri>1 TIMESTAMP HOST APP PROCID MSGID SD
-  else if (tokens.length >= 4 && /^[A-Z][a-z]{2}$/.test(tokens[0]!))
-    host = tokens[3]; // Mon dd hh:mm:ss HOST
-  else if (tokens.length >= 2 && /^\d{4}-\d{2}-\d{2}T/.test(tokens[0]!)) host = tokens[1]; // ISO HOST
+  const host = syslogHeaderHost(header);
   return host && host !== '-' ? str(host, 255) : undefined;
 }
 

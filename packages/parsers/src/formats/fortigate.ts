@@ -470,14 +470,15 @@ function scanKv(
     while (i < n && text.charCodeAt(i) === 32) i++;
     if (i >= n) break;
     // the key ends at the next "="; stray words before it are skipped
+    const eq = text.indexOf('=', i);
+    if (eq < 0) break;
+    // the first space after the key, which also ends an unquoted value
+    let space = text.indexOf(' ', i);
     let keyAt = i;
-    let eq = i;
-    for (; eq < n; eq++) {
-      const c = text.charCodeAt(eq);
-      if (c === 61) break;
-      if (c === 32) keyAt = eq + 1;
+    while (space >= 0 && space < eq) {
+      keyAt = space + 1;
+      space = text.indexOf(' ', keyAt);
     }
-    if (eq >= n) break;
     const quoted = text.charCodeAt(eq + 1) === 34;
     let start: number;
     let end: number;
@@ -490,8 +491,7 @@ function scanKv(
       i = end + 1;
     } else {
       start = eq + 1;
-      const sp = text.indexOf(' ', start);
-      end = sp < 0 ? n : sp;
+      end = space < 0 ? n : space;
       i = end;
     }
     pair(keyAt, eq, start, end, quoted);

@@ -351,7 +351,7 @@ export class Engine {
         const key = feeds[j + 2] as string;
         this.add(part, c, feeds[j + 1] as number, next.ts, next.id, key, ident, feeds[j + 3], alerts);
       }
-      if (++part.releasedCount % SWEEP_EVERY === 0) this.sweep(part, next.ts);
+      if (++part.releasedCount % SWEEP_EVERY === 0 && this.sweepDue(part)) this.sweep(part, next.ts);
     }
     this.fireTimers(part, watermark, alerts);
   }
@@ -673,6 +673,20 @@ export class Engine {
       : g.head >= g.times.length;
     if (empty && now >= g.suppressedUntil && !g.episode && (!g.anchors || g.anchors.length === 0))
       part.groups[ci]!.delete(key);
+  }
+
+  /**
+   * Whether a sweep is due at this multiple of SWEEP_EVERY releases: with more live groups
+   * than that, only at every 2^k-th multiple, so that a sweep visits at most about one group
+   * per release. It is decided from the state alone (the release count is checkpointed and
+   * the groups restored), so a restored partition sweeps when the uninterrupted one would.
+   */
+  private sweepDue(part: Partition): boolean {
+    let groups = 0;
+    for (const g of part.groups) groups += g.size;
+    let period = SWEEP_EVERY;
+    while (period < groups) period *= 2;
+    return part.releasedCount % period === 0;
   }
 
   /** Forgets groups with nothing left in their window and nothing pending. */

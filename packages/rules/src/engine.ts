@@ -118,7 +118,8 @@ export class Engine {
   private readonly scratch: (number | string | undefined)[] = [];
   private nFeeds = 0;
   private scratchIdents: (string[] | null)[] | null = null;
-  private readonly parts: string[] = [];
+  /** scratch arrays of each length, for joining key parts (setting an array's length costs a runtime call) */
+  private readonly partsOf: string[][] = [];
   /** the alerts of the event being processed */
   private readonly outAlerts: Alert[] = [];
 
@@ -296,8 +297,7 @@ export class Engine {
   private groupKey(ci: number, ref: number, source: unknown, tenant: string | null): string | null {
     const getters = this.groupGetters[ci]![ref]!;
     // joined in one go: a flat string, quick to hash and compare, holding nothing of the event
-    const parts = this.parts;
-    parts.length = getters.length + 1;
+    const parts = this.scratchParts(getters.length + 1);
     let ambiguous = false;
     for (let i = 0; i < getters.length; i++) {
       const v = keyOf(getters[i]!(source));
@@ -314,6 +314,15 @@ export class Engine {
     return getters.length === 0 ? scope + SEP : parts.join(SEP);
   }
 
+  private scratchParts(n: number): string[] {
+    let parts = this.partsOf[n];
+    if (parts === undefined) {
+      parts = new Array<string>(n).fill('');
+      this.partsOf[n] = parts;
+    }
+    return parts;
+  }
+
   /** The value an input carries (value_* types); undefined: none needed; null: missing. */
   private valueOf(ci: number, source: unknown): string | number | undefined | null {
     const vg = this.valueGetters[ci]!;
@@ -323,8 +332,7 @@ export class Engine {
         const k = keyOf(vg[0]!(source));
         return k === undefined ? null : k;
       }
-      const parts = this.parts;
-      parts.length = vg.length;
+      const parts = this.scratchParts(vg.length);
       for (let i = 0; i < vg.length; i++) {
         const k = keyOf(vg[i]!(source));
         if (k === undefined) return null;

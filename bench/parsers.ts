@@ -1,6 +1,11 @@
 // Parse + normalise (+ schema validation, as ingest runs it), lines per second on one core,
 // per format, over each format's fixture lines repeated. Prints the median of several runs.
-// Usage: node bench/parsers.ts [--lines 200000] [--runs 5] [--format <name>]
+// Each format runs in a process of its own: in one process, the code the formats share
+// (event building, the schema check) is compiled for the formats that ran before, and a
+// format measures ~5-10% slower the later it runs. --shared runs them all in this process,
+// one after the other, as an ingest serving every format at once would.
+// Usage: node bench/parsers.ts [--lines 200000] [--runs 5] [--format <name>] [--shared]
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatNames, getParser, runParser } from '@soc/parsers';
@@ -12,16 +17,29 @@ const { values } = parseArgs({
     lines: { type: 'string', default: '200000' },
     runs: { type: 'string', default: '5' },
     format: { type: 'string' },
+    shared: { type: 'boolean', default: false },
+    /** a child run: the figures line only */
+    quiet: { type: 'boolean', default: false },
   },
 });
 const total = Number(values.lines);
 const runs = Number(values.runs);
 const fixtures = readdirSync(FIXTURES_DIR).filter((f) => !f.includes('.expected.'));
 
-console.log(`machine: ${await machineInfo()}`);
-console.log(`${'format'.padEnd(20)} ${'lines/s (median)'.padStart(18)} ${'µs/line'.padStart(9)}  runs`);
+if (!values.quiet) {
+  console.log(`machine: ${await machineInfo()}`);
+  console.log(
+    `${'format'.padEnd(20)} ${'lines/s (median)'.padStart(18)} ${'µs/line'.padStart(9)}  runs${values.shared ? ' (all formats in one process)' : ''}`,
+  );
+}
 for (const name of formatNames()) {
   if (values.format && values.format !== name) continue;
+  if (!values.format && !values.shared) {
+    const args = [...process.execArgv, import.meta.filename, '--quiet', '--format', name];
+    args.push('--lines', String(total), '--runs', String(runs));
+    process.stdout.write(execFileSync(process.execPath, args, { encoding: 'utf8' }));
+    continue;
+  }
   const file = fixtures.find((f) => f.startsWith(`${name}.`));
   if (!file) continue;
   const parser = getParser(name)!;

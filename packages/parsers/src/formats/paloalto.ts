@@ -228,8 +228,7 @@ export const paloaltoParser: Parser = {
   sniff: (line) => (line.includes(',TRAFFIC,') || line.includes(',THREAT,')) && RECEIVE_TIME_SHAPE(line),
   parse(line, ctx): ParseResult {
     if (isBlank(line)) return fail('empty', 'empty line');
-    let typeAt = line.indexOf(',TRAFFIC,');
-    if (typeAt < 0) typeAt = line.indexOf(',THREAT,');
+    const typeAt = typeColumn(line);
     if (typeAt < 0) {
       const other = OTHER_TYPES.find((t) => line.includes(t));
       if (other && RECEIVE_TIME_SHAPE(line))
@@ -444,6 +443,17 @@ export const paloaltoParser: Parser = {
   },
 };
 
+/**
+ * Where the type column (",TRAFFIC," or ",THREAT,") is: the first of either, which is near
+ * the start of the CSV (one search, not a search of the whole line for the other type).
+ */
+function typeColumn(line: string): number {
+  for (let at = line.indexOf(',T'); at >= 0; at = line.indexOf(',T', at + 2)) {
+    if (line.startsWith('RAFFIC,', at + 2) || line.startsWith('HREAT,', at + 2)) return at;
+  }
+  return -1;
+}
+
 /** Whether a text is "YYYY/MM/DD hh:mm:ss", the PAN-OS local time form. */
 function isLocalTime(text: string): boolean {
   if (text.length !== 19) return false;
@@ -528,7 +538,14 @@ export function splitCsv(text: string, mapped = false, from = 0): (string | unde
       }
       // anything between the closing quote and the next comma is kept (lenient)
     }
-    const c = text.indexOf(',', i);
+    let c: number;
+    if (keep) c = text.indexOf(',', i);
+    else {
+      // a column not read is mostly short or empty: stepping over it costs less than a search
+      c = i;
+      while (c < n && text.charCodeAt(c) !== 44) c++;
+      if (c === n) c = -1;
+    }
     const end = c < 0 ? n : c;
     // columns not kept are left as holes (cheaper than storing undefined in each)
     if (keep) out[column] = end > i ? quoted + text.slice(i, end) : quoted;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { contractContext, fixtureLines, parserContract } from '../contract.ts';
 import { runParser } from '../registry.ts';
@@ -209,6 +210,21 @@ describe('checkpoint variants and quirks', () => {
     ).toEqual({ a: 'x; y', b: 'say "hi" [z]', c: 'double colon', tag: 'p[db=1;m=2]' });
     expect(fields('k=v w|o=cn\\=gw,o\\=x|')).toEqual({ k: 'v w', o: 'cn=gw,o=x' });
     expect(parseFields('no pairs here')).toBeNull();
+  });
+
+  it('reads a body in its line as it reads the body alone, whatever comes before it', () => {
+    const text = fc.string({
+      unit: fc.constantFrom('a', 'b', 'k', '1', ':', '=', '"', '\\', ' ', ';', '|', '[', ']', '@', '-', '\t'),
+      maxLength: 40,
+    });
+    fc.assert(
+      fc.property(text, text, (before, body) => {
+        const alone = parseFields(body);
+        const inLine = parseFields(before + body, before.length);
+        expect(inLine && Object.fromEntries(inLine)).toEqual(alone && Object.fromEntries(alone));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('rejects lines that are not Check Point logs, with a reason', () => {

@@ -270,7 +270,7 @@ export const checkpointParser: Parser = {
   parse(line, ctx): ParseResult {
     if (isBlank(line)) return fail('empty', 'empty line');
     const header = readHeader(line, ctx.receivedAt);
-    const f = readFields(header.body);
+    const f = readFields(line, header.bodyAt);
     if (!f) return fail('syntax', 'not a Check Point log: no key:"value", key="value" or key=value| pairs');
     const product = f.product ?? f.ProductName;
     if (
@@ -469,7 +469,8 @@ interface Header {
   timestamp?: Date;
   host?: string;
   app?: string;
-  body: string;
+  /** where the body starts in the line (it runs to the end) */
+  bodyAt: number;
 }
 
 /** Splits off the syslog header. Check Point's RFC 5424 form is read by hand (its SD is not RFC-conformant). */
@@ -499,14 +500,16 @@ function readHeader(line: string, receivedAt: Date): Header {
           timestamp: timestampOf(tokens[0]!),
           host: nil(tokens[1]),
           app: nil(tokens[2]),
-          body: line.slice(Math.min(i, line.length)),
+          bodyAt: Math.min(i, line.length),
         };
       }
     }
   }
   const h = splitSyslogHeader(line, receivedAt);
-  if (h.message !== line) return { timestamp: h.timestamp, host: h.hostname, app: h.app, body: h.message };
-  return { body: line };
+  // the message is the end of the line
+  const bodyAt = line.length - h.message.length;
+  if (bodyAt > 0) return { timestamp: h.timestamp, host: h.hostname, app: h.app, bodyAt };
+  return { bodyAt: 0 };
 }
 
 function timestampOf(text: string): Date | undefined {
@@ -516,35 +519,53 @@ function timestampOf(text: string): Date | undefined {
 
 /**
  * Calls `pair` for each key/value of the body, in any of the three shapes, with the text
- * it read them from (the body without its brackets) and the positions of the key and of
- * the value (inside the quotes when quoted); returns how many pairs there were.
+ * it read them from and the positions there of the key and of the value (inside the quotes
+ * when quoted); returns how many pairs there were. The body is `line` from `bodyAt` on:
+ * the pairs are read in `line` itself, between offsets, since a string search in a slice
+ * of a string is slower than in the string.
  */
 function scanFields(
-  body: string,
+  line: string,
+  bodyAt: number,
   pair: (text: string, keyAt: number, keyEnd: number, start: number, stop: number) => void,
 ): number {
+  // the body without blanks, a "- " and brackets around it is line[from, n): the slices
+  // below find those bounds, and the scan then reads `line`
+  const body = bodyAt === 0 ? line : line.slice(bodyAt);
+  let from = bodyAt + body.length - body.trimStart().length;
   let text = body.trim();
-  if (text.startsWith('- ')) text = text.slice(2).trimStart();
+  if (text.startsWith('- ')) {
+    const rest = text.slice(2);
+    from += 2 + rest.length - rest.trimStart().length;
+    text = rest.trimStart();
+  }
   if (text.charCodeAt(0) !== 91) {
     // an unrecognised header in front of a bracketed body: "... CheckPoint 1234 - [key:"v"; ...]"
     const firstSpace = text.indexOf(' ');
     const firstWord = firstSpace < 0 ? text : text.slice(0, firstSpace);
     const br = text.indexOf(' [');
-    if (br >= 0 && text.endsWith(']') && !firstWord.includes(':') && !firstWord.includes('='))
+    if (br >= 0 && text.endsWith(']') && !firstWord.includes(':') && !firstWord.includes('=')) {
       text = text.slice(br + 1);
+      from += br + 1;
+    }
   }
   if (text.charCodeAt(0) === 91) {
     text = text.slice(1, text.endsWith(']') ? -1 : undefined);
+    from += 1;
     // an RFC 5424 SD-ID ("Fields@1.3.6.1.4.1.2620") before the pairs
     const sp = text.indexOf(' ');
     const at = text.indexOf('@');
-    if (at >= 0 && sp > at && !text.slice(0, sp).includes('=') && !text.slice(0, sp).includes(':"'))
+    if (at >= 0 && sp > at && !text.slice(0, sp).includes('=') && !text.slice(0, sp).includes(':"')) {
       text = text.slice(sp + 1);
+      from += sp + 1;
+    }
   }
+  const n = from + text.length;
+  const endsWithPipe = line.charCodeAt(n - 1) === 124;
+  text = line;
   let pairs = 0;
   let pipeMode: boolean | undefined;
-  const n = text.length;
-  let i = 0;
+  let i = from;
   while (i < n) {
     let c = text.charCodeAt(i);
     while (i < n && (c === 32 || c === 59 || c === 124 || c === 9)) c = text.charCodeAt(++i); // space ; | tab
@@ -561,7 +582,7 @@ function scanFields(
     if (k >= n || k === i || (sep !== 58 && sep !== 61)) {
       // not a pair: skip this word
       const sp = text.indexOf(' ', k + 1);
-      if (sp < 0) break;
+      if (sp < 0 || sp >= n) break;
       i = sp + 1;
       continue;
     }
@@ -569,19 +590,19 @@ function scanFields(
     while (v < n && text.charCodeAt(v) === sep) v++; // "sys_message::"
     let start: number;
     let stop: number;
-    if (text.charCodeAt(v) === 34) {
+    if (v < n && text.charCodeAt(v) === 34) {
       let q = text.indexOf('"', v + 1);
-      while (q > 0 && isEscaped(text, q)) q = text.indexOf('"', q + 1);
-      const end = q < 0 ? n : q;
+      while (q > 0 && q < n && isEscaped(text, q, from)) q = text.indexOf('"', q + 1);
+      const end = q < 0 || q >= n ? n : q;
       start = v + 1;
       stop = end;
       i = end + 1;
     } else {
       if (pipeMode === undefined) {
-        const pipe = text.indexOf('|', v);
-        const sp = text.indexOf(' ', v);
+        const pipe = foundBefore(text.indexOf('|', v), n);
+        const sp = foundBefore(text.indexOf(' ', v), n);
         // splunk format: records end with "|", and values may hold spaces
-        pipeMode = pipe >= 0 && (text.endsWith('|') || sp < 0 || pipe < sp);
+        pipeMode = pipe >= 0 && (endsWithPipe || sp < 0 || pipe < sp);
       }
       let end = v;
       while (end < n) {
@@ -609,10 +630,13 @@ function valueAt(text: string, start: number, stop: number): string {
   return value.includes('\\') ? unescapeValue(value) : value;
 }
 
-/** The key/value pairs of the body (see scanFields); null when there are none. The first occurrence of a key wins. */
-export function parseFields(body: string): Map<string, string> | null {
+/**
+ * The key/value pairs of the body, `text` from `bodyAt` on (see scanFields); null when there
+ * are none. The first occurrence of a key wins.
+ */
+export function parseFields(text: string, bodyAt = 0): Map<string, string> | null {
   const out = new Map<string, string>();
-  const pairs = scanFields(body, (text, keyAt, keyEnd, start, stop) => {
+  const pairs = scanFields(text, bodyAt, (text, keyAt, keyEnd, start, stop) => {
     const key = text.slice(keyAt, keyEnd);
     if (!out.has(key)) out.set(key, valueAt(text, start, stop));
   });
@@ -620,19 +644,25 @@ export function parseFields(body: string): Map<string, string> | null {
 }
 
 /** parseFields for the keys this parser maps only, into an object of one shape for every line. */
-function readFields(body: string): Fields | null {
+function readFields(line: string, bodyAt: number): Fields | null {
   const slots = table.slots();
-  const pairs = scanFields(body, (text, keyAt, keyEnd, start, stop) => {
+  const pairs = scanFields(line, bodyAt, (text, keyAt, keyEnd, start, stop) => {
     const i = table.index(text, keyAt, keyEnd);
     if (i >= 0 && slots[i] === undefined) slots[i] = valueAt(text, start, stop);
   });
   return pairs > 0 ? table.fields(slots) : null;
 }
 
-function isEscaped(text: string, at: number): boolean {
+/** Whether the character at `at` follows an odd run of backslashes (from `from` on). */
+function isEscaped(text: string, at: number, from = 0): boolean {
   let backslashes = 0;
-  for (let j = at - 1; j >= 0 && text.charCodeAt(j) === 92; j--) backslashes++;
+  for (let j = at - 1; j >= from && text.charCodeAt(j) === 92; j--) backslashes++;
   return backslashes % 2 === 1;
+}
+
+/** A search result cut at `end`: -1 when it lies at or past it. */
+function foundBefore(found: number, end: number): number {
+  return found >= end ? -1 : found;
 }
 
 function unescapeValue(v: string): string {

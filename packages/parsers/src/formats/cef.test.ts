@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { contractContext, fixtureLines, parserContract } from '../contract.ts';
 import { runParser } from '../registry.ts';
@@ -158,6 +159,20 @@ describe('cef', () => {
   it('splits extension values that contain spaces and unescaped "=" inside values', () => {
     const kv = parseSpacedPairs('msg=a b c request=http://x/?a=b c=d e\\=f', true);
     expect(Object.fromEntries(kv)).toEqual({ msg: 'a b c', request: 'http://x/?a=b', c: 'd e=f' });
+  });
+
+  it('reads pairs in place from an offset as it reads them alone, whatever comes before', () => {
+    const text = fc.string({
+      unit: fc.constantFrom('a', 'k', '1', '_', '.', '-', '=', '\\', ' ', '\t', '|', 'é'),
+      maxLength: 40,
+    });
+    fc.assert(
+      fc.property(text, text, fc.boolean(), (before, body, escapes) => {
+        const alone = Object.fromEntries(parseSpacedPairs(body, escapes));
+        expect(Object.fromEntries(parseSpacedPairs(before + body, escapes, before.length))).toEqual(alone);
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('rejects lines that are not CEF, with a reason', () => {

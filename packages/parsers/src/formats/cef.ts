@@ -143,19 +143,24 @@ function unescapeValue(v: string): string {
  * Space-separated key=value pairs whose values may contain spaces: a pair starts where a
  * key ([A-Za-z0-9_.-]+, at the start or after a space or tab) meets an unescaped "=", and
  * its value runs to the next pair's key. Calls `pair` with the key's start, the "=" and the
- * value's end (untrimmed), in order.
+ * value's end (untrimmed), in order. The pairs are `s` from `from` on: read in place, since
+ * a string search in a slice of a string is slower than in the string.
  */
-function scanSpacedPairs(s: string, pair: (keyAt: number, eq: number, end: number) => void): void {
+function scanSpacedPairs(
+  s: string,
+  from: number,
+  pair: (keyAt: number, eq: number, end: number) => void,
+): void {
   let keyAt = -1;
   let eq = -1;
-  let i = s.indexOf('=');
+  let i = s.indexOf('=', from);
   while (i !== -1) {
     let bs = 0;
-    for (let j = i - 1; j >= 0 && s.charCodeAt(j) === 92; j--) bs++;
+    for (let j = i - 1; j >= from && s.charCodeAt(j) === 92; j--) bs++;
     if (bs % 2 === 0) {
       let k = i;
-      while (k > 0 && isKeyChar(s.charCodeAt(k - 1))) k--;
-      const before = k === 0 ? 32 : s.charCodeAt(k - 1);
+      while (k > from && isKeyChar(s.charCodeAt(k - 1))) k--;
+      const before = k === from ? 32 : s.charCodeAt(k - 1);
       if (k < i && (before === 32 || before === 9)) {
         if (eq >= 0) pair(keyAt, eq, k);
         keyAt = k;
@@ -167,10 +172,10 @@ function scanSpacedPairs(s: string, pair: (keyAt: number, eq: number, end: numbe
   if (eq >= 0) pair(keyAt, eq, s.length);
 }
 
-/** Space-separated key=value pairs (see scanSpacedPairs); the first occurrence of a key wins. */
-export function parseSpacedPairs(s: string, escapes: boolean): Map<string, string> {
+/** Space-separated key=value pairs of `s` from `from` on (see scanSpacedPairs); the first occurrence of a key wins. */
+export function parseSpacedPairs(s: string, escapes: boolean, from = 0): Map<string, string> {
   const out = new Map<string, string>();
-  scanSpacedPairs(s, (keyAt, eq, end) => {
+  scanSpacedPairs(s, from, (keyAt, eq, end) => {
     const key = s.slice(keyAt, eq);
     if (out.has(key)) return;
     const raw = s.slice(eq + 1, end).trim();
@@ -184,9 +189,10 @@ export function readSpacedPairs<K extends string>(
   s: string,
   escapes: boolean,
   table: FieldTable<K>,
+  from = 0,
 ): ReturnType<FieldTable<K>['fields']> {
   const slots = table.slots();
-  scanSpacedPairs(s, (keyAt, eq, end) => {
+  scanSpacedPairs(s, from, (keyAt, eq, end) => {
     const i = table.index(s, keyAt, eq);
     if (i < 0 || slots[i] !== undefined) return;
     const raw = s.slice(eq + 1, end).trim();
@@ -620,7 +626,8 @@ export const cefParser: Parser = {
     ];
     if (!/^\d{1,3}(?:\.\d{1,3})?$/.test(version.trim()))
       return fail('syntax', `CEF version "${version.slice(0, 20)}" is not a number`);
-    const ext = readSpacedPairs(header.rest, true, extensionTable);
+    // the extension is the end of the line: read there, not in a slice
+    const ext = readSpacedPairs(line, true, extensionTable, line.length - header.rest.length);
     const syslog = syslogPrefix(line.slice(0, at), ctx.receivedAt);
 
     const dtz = get(ext.dtz);

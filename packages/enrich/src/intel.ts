@@ -63,7 +63,8 @@ export class ThreatIntel {
         if (family === 6) v6CidrCount++;
         else {
           const size = 2 ** (32 - prefix);
-          const start = parseIPv4(net!) - (parseIPv4(net!) % size);
+          const a = parseIPv4(net!);
+          const start = a - (a % size);
           v4.push([start, start + size - 1]);
         }
       } else if (DOMAIN.test(line)) domains.add(line);
